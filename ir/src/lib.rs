@@ -94,6 +94,7 @@ macro_rules! define_ir {
 
             /// Decodes the fixed part of the instruction at the start of
             /// `bytes`; `None` if the bytes are not a whole instruction.
+            #[allow(unused_assignments)]
             pub fn decode(bytes: &[u8]) -> Option<Instr> {
                 let opcode = Opcode::from_u16(u16::read(bytes)?)?;
                 #[allow(unused_mut, unused_variables, unused_assignments)]

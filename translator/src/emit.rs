@@ -1,0 +1,1320 @@
+//! Pass 2: register allocation and emission.
+//!
+//! Register layout of a frame: parameters and locals keep fixed registers
+//! `0..num_locals`; the operand stack position `p` has the home register
+//! `num_locals + p`. The translator keeps a compile-time operand stack of
+//! [`Slot`]s: a value is either a lazy reference to a local register, a
+//! constant, a pending comparison, or a temporary living in its home.
+//! Invariant: a `Temp` slot at position `p` always lives in `home(p)`, so
+//! branch moves into a target's result homes are safe in ascending order.
+
+use crate::analysis::{Analysis, Node, NodeKind};
+use crate::cmp::{self, Cmp, Pending, Rhs};
+use crate::labels::{Label, Labels};
+use crate::{ModuleEnv, TranslateError, TranslateOptions};
+use regwasm_ir::{op, BrOff, FuncBody, Instr, Operand, Reg, SourceMap, TrapCode};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use wasmparser::{BlockType, FunctionBody, Operator};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    Local(u16),
+    Const(u64),
+    Temp,
+    Pending(Pending),
+}
+
+struct Ctrl {
+    kind: NodeKind,
+    /// Stack height below the node's parameters.
+    height: usize,
+    params: usize,
+    results: usize,
+    /// Loop: the header. Others: the end.
+    label: Label,
+    /// `if` whose `else` has not been seen: where the false path goes.
+    else_label: Option<Label>,
+    /// The current point inside this node is unreachable.
+    unreachable: bool,
+    /// The node itself was entered in unreachable code: emit nothing.
+    dead: bool,
+}
+
+type R<T = ()> = Result<T, TranslateError>;
+
+/// Translates function `func_index` with explicit options.
+pub fn translate_with(
+    env: &dyn ModuleEnv,
+    func_index: u32,
+    body: &FunctionBody<'_>,
+    opts: TranslateOptions,
+) -> Result<FuncBody, TranslateError> {
+    let ty = env
+        .func_type(func_index)
+        .ok_or(TranslateError::Env("function index out of range"))?;
+    let num_params = ty.params().len() as u32;
+    let num_results = ty.results().len();
+    let an = Analysis::run(body, num_params)?;
+    let mut e = Emitter {
+        env,
+        an: &an,
+        fuse: !opts.no_fusion,
+        code: Vec::new(),
+        source_map: SourceMap::default(),
+        labels: Labels::default(),
+        stack: Vec::new(),
+        max_height: 0,
+        temp_base: an.num_locals,
+        refs: vec![Vec::new(); an.num_locals as usize],
+        ref_key: vec![u32::MAX; an.num_locals as usize],
+        heap: BinaryHeap::new(),
+        ctrl: Vec::new(),
+        op_index: 0,
+        wasm_offset: 0,
+        num_results,
+    };
+    let func_label = e.labels.new_label();
+    e.ctrl.push(Ctrl {
+        kind: NodeKind::Func,
+        height: 0,
+        params: 0,
+        results: num_results,
+        label: func_label,
+        else_label: None,
+        unreachable: false,
+        dead: false,
+    });
+    let mut i = 0;
+    while i < an.ops.len() {
+        e.op_index = i;
+        e.wasm_offset = an.ops[i].1;
+        i += e.translate_op(&an.ops[i].0)?;
+    }
+    let frame_size = u64::from(e.temp_base) + e.max_height as u64 + 1;
+    if frame_size > u64::from(u16::MAX) {
+        return Err(TranslateError::TooManyRegisters(frame_size));
+    }
+    Ok(FuncBody {
+        code: e.code,
+        num_params: num_params as u16,
+        num_locals: an.num_locals,
+        num_results: num_results as u16,
+        frame_size: frame_size as u32,
+        source_map: e.source_map,
+    })
+}
+
+struct Emitter<'a, 'e> {
+    env: &'e dyn ModuleEnv,
+    an: &'e Analysis<'a>,
+    fuse: bool,
+    code: Vec<u8>,
+    source_map: SourceMap,
+    labels: Labels,
+    stack: Vec<Slot>,
+    max_height: usize,
+    temp_base: u32,
+    /// Per local: stack positions holding a lazy reference to it, ascending.
+    refs: Vec<Vec<u32>>,
+    /// Per referenced local: the operator index of its next write (the key
+    /// of its live entry in `heap`), `u32::MAX` if none is tracked.
+    ref_key: Vec<u32>,
+    /// Referenced locals by next write, so a node's entry finds exactly the
+    /// references it must preserve without scanning the stack.
+    heap: BinaryHeap<Reverse<(u32, u32)>>,
+    ctrl: Vec<Ctrl>,
+    op_index: usize,
+    wasm_offset: usize,
+    num_results: usize,
+}
+
+macro_rules! un {
+    ($s:ident, $I:ident) => {
+        $s.unary(|dst, src| op::$I { dst, src }.into())
+    };
+}
+macro_rules! bin {
+    ($s:ident, $I:ident) => {
+        $s.binary(|dst, a, b| op::$I { dst, a, b }.into())
+    };
+}
+macro_rules! bin_imm {
+    ($s:ident, $is64:expr, $commutes:expr, $I:ident, $Imm:ident) => {
+        $s.binary_imm(
+            $is64,
+            $commutes,
+            |dst, a, b| op::$I { dst, a, b }.into(),
+            |dst, a, b| op::$Imm { dst, a, b }.into(),
+        )
+    };
+}
+macro_rules! load {
+    ($s:ident, $I:ident, $m:expr) => {
+        $s.load($m, |dst, addr, offset| op::$I { dst, addr, offset }.into())
+    };
+}
+macro_rules! store {
+    ($s:ident, $I:ident, $m:expr) => {
+        $s.store($m, |addr, val, offset| op::$I { addr, val, offset }.into())
+    };
+}
+
+impl<'a, 'e> Emitter<'a, 'e> {
+    // ----- registers and the operand stack -----
+
+    fn home(&self, pos: usize) -> Reg {
+        // Bounded by the push check below.
+        Reg((self.temp_base as usize + pos) as u16)
+    }
+
+    fn push(&mut self, slot: Slot) -> R {
+        let pos = self.stack.len();
+        if self.temp_base as usize + pos + 2 > u16::MAX as usize {
+            return Err(TranslateError::TooManyRegisters(
+                self.temp_base as u64 + pos as u64 + 2,
+            ));
+        }
+        if let Slot::Local(l) = slot {
+            let list = &mut self.refs[l as usize];
+            if list.is_empty() {
+                let key = self
+                    .an
+                    .next_write_after(u32::from(l), self.op_index)
+                    .unwrap_or(u32::MAX);
+                self.ref_key[l as usize] = key;
+                if key != u32::MAX {
+                    self.heap.push(Reverse((key, u32::from(l))));
+                }
+            }
+            list.push(pos as u32);
+        }
+        self.stack.push(slot);
+        self.max_height = self.max_height.max(self.stack.len() + 1);
+        Ok(())
+    }
+
+    fn pop(&mut self) -> (Slot, usize) {
+        let slot = self.stack.pop().unwrap_or(Slot::Temp);
+        let pos = self.stack.len();
+        if let Slot::Local(l) = slot {
+            let popped = self.refs[l as usize].pop();
+            debug_assert_eq!(popped, Some(pos as u32));
+        }
+        (slot, pos)
+    }
+
+    fn truncate(&mut self, height: usize) {
+        while self.stack.len() > height {
+            self.pop();
+        }
+    }
+
+    /// Copies every lazy reference to `local` into its home register.
+    fn preserve(&mut self, local: u32) {
+        let positions = std::mem::take(&mut self.refs[local as usize]);
+        for &p in &positions {
+            let dst = self.home(p as usize);
+            self.emit(op::Copy { dst, src: Reg(local as u16) });
+            self.stack[p as usize] = Slot::Temp;
+        }
+        self.refs[local as usize] = positions;
+        self.refs[local as usize].clear();
+        self.ref_key[local as usize] = u32::MAX;
+    }
+
+    /// Preserves, before the node opened by the current operator, every lazy
+    /// reference to a local the node may write.
+    fn preserve_for_node(&mut self, node: &Node) {
+        while let Some(&Reverse((key, local))) = self.heap.peek() {
+            if key > node.end {
+                break;
+            }
+            self.heap.pop();
+            if self.ref_key[local as usize] == key && !self.refs[local as usize].is_empty() {
+                debug_assert!(self.an.node_writes(node, local));
+                self.preserve(local);
+            }
+        }
+    }
+
+    /// The register holding the popped `slot` from position `pos`,
+    /// materializing constants and pending comparisons into its home.
+    fn operand(&mut self, slot: Slot, pos: usize) -> Reg {
+        match slot {
+            Slot::Local(l) => Reg(l),
+            Slot::Temp => self.home(pos),
+            Slot::Const(c) => {
+                let dst = self.home(pos);
+                self.emit_const(dst, c);
+                dst
+            }
+            Slot::Pending(p) => {
+                let dst = self.home(pos);
+                self.emit_pending(dst, p, pos);
+                dst
+            }
+        }
+    }
+
+    fn pop_reg(&mut self) -> Reg {
+        let (slot, pos) = self.pop();
+        self.operand(slot, pos)
+    }
+
+    fn emit_const(&mut self, dst: Reg, c: u64) {
+        match u32::try_from(c) {
+            Ok(imm) => self.emit(op::CopyImm32 { dst, imm }),
+            Err(_) => self.emit(op::CopyImm64 { dst, imm: c }),
+        };
+    }
+
+    fn emit_pending(&mut self, dst: Reg, p: Pending, pos: usize) {
+        let instr = match p {
+            Pending::Cmp { is64, cmp, a, b: Rhs::Reg(b) } => cmp::set_rr(is64, cmp, dst, a, b),
+            Pending::Cmp { is64, cmp, a, b: Rhs::Imm(b) } => cmp::set_ri(is64, cmp, dst, a, b),
+            Pending::Eqz { is64: false, a } => op::I32Eqz { dst, src: a }.into(),
+            Pending::Eqz { is64: true, a } => op::I64Eqz { dst, src: a }.into(),
+        };
+        let _ = pos;
+        self.emit_instr(instr);
+    }
+
+    /// Makes the slot at `pos` a temporary in its home register.
+    fn materialize(&mut self, pos: usize) {
+        let slot = self.stack[pos];
+        let dst = self.home(pos);
+        match slot {
+            Slot::Temp => return,
+            Slot::Local(l) => {
+                self.emit(op::Copy { dst, src: Reg(l) });
+                let list = &mut self.refs[l as usize];
+                let i = list.iter().rposition(|&p| p as usize == pos);
+                if let Some(i) = i {
+                    list.remove(i);
+                }
+            }
+            Slot::Const(c) => self.emit_const(dst, c),
+            Slot::Pending(p) => self.emit_pending(dst, p, pos),
+        }
+        self.stack[pos] = Slot::Temp;
+    }
+
+    /// Materializes the top `n` slots (from the top down, so each removed
+    /// local reference is the last of its list).
+    fn materialize_top(&mut self, n: usize) {
+        let len = self.stack.len();
+        for pos in (len - n.min(len)..len).rev() {
+            self.materialize(pos);
+        }
+    }
+
+    // ----- emission -----
+
+    fn emit(&mut self, instr: impl Into<Instr>) -> usize {
+        self.emit_instr(instr.into())
+    }
+
+    fn emit_instr(&mut self, instr: Instr) -> usize {
+        let at = self.code.len();
+        self.source_map.push(at, self.wasm_offset);
+        instr.encode(&mut self.code);
+        at
+    }
+
+    /// Emits a branch instruction (its offset field last) towards `label`.
+    fn emit_branch(&mut self, instr: Instr, label: Label) {
+        self.emit_instr(instr);
+        let end = self.code.len();
+        self.labels.use_label(&mut self.code, label, end - BrOff::SIZE, end);
+    }
+
+    fn bind(&mut self, label: Label) {
+        let pos = self.code.len();
+        self.labels.bind(&mut self.code, label, pos);
+    }
+
+    // ----- results -----
+
+    /// Where the result of the current operator goes: straight into a local
+    /// when the next operator is `local.set`/`local.tee` of it (that
+    /// operator is then consumed too), else a new temporary.
+    fn result_dst(&mut self) -> (Reg, ResultKind) {
+        if self.fuse {
+            if let Some((next, _)) = self.an.ops.get(self.op_index + 1) {
+                match *next {
+                    Operator::LocalSet { local_index } => {
+                        self.preserve(local_index);
+                        return (Reg(local_index as u16), ResultKind::Set);
+                    }
+                    Operator::LocalTee { local_index } => {
+                        self.preserve(local_index);
+                        return (Reg(local_index as u16), ResultKind::Tee(local_index as u16));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        (self.home(self.stack.len()), ResultKind::Temp)
+    }
+
+    /// Finishes a result; returns how many operators were consumed.
+    fn finish(&mut self, kind: ResultKind) -> R<usize> {
+        match kind {
+            ResultKind::Temp => {
+                self.push(Slot::Temp)?;
+                Ok(1)
+            }
+            ResultKind::Set => Ok(2),
+            ResultKind::Tee(l) => {
+                self.push(Slot::Local(l))?;
+                Ok(2)
+            }
+        }
+    }
+
+    fn produce(&mut self, make: impl FnOnce(Reg) -> Instr) -> R<usize> {
+        let (dst, kind) = self.result_dst();
+        self.emit_instr(make(dst));
+        self.finish(kind)
+    }
+
+    fn unary(&mut self, make: impl FnOnce(Reg, Reg) -> Instr) -> R<usize> {
+        let src = self.pop_reg();
+        self.produce(|dst| make(dst, src))
+    }
+
+    fn binary(&mut self, make: impl FnOnce(Reg, Reg, Reg) -> Instr) -> R<usize> {
+        let b = self.pop_reg();
+        let a = self.pop_reg();
+        self.produce(|dst| make(dst, a, b))
+    }
+
+    fn imm_of(&self, slot: Slot, is64: bool) -> Option<i32> {
+        match slot {
+            Slot::Const(c) if !is64 => Some(c as u32 as i32),
+            Slot::Const(c) => i32::try_from(c as i64).ok(),
+            _ => None,
+        }
+    }
+
+    /// Integer binary operator with an immediate form for a constant right
+    /// operand (or a constant left operand of a commutative operator).
+    fn binary_imm(
+        &mut self,
+        is64: bool,
+        commutes: bool,
+        make: impl FnOnce(Reg, Reg, Reg) -> Instr,
+        make_imm: impl FnOnce(Reg, Reg, i32) -> Instr,
+    ) -> R<usize> {
+        let (sb, pb) = self.pop();
+        let (sa, pa) = self.pop();
+        if self.fuse {
+            if let Some(imm) = self.imm_of(sb, is64) {
+                let a = self.operand(sa, pa);
+                return self.produce(|dst| make_imm(dst, a, imm));
+            }
+            if commutes {
+                if let Some(imm) = self.imm_of(sa, is64) {
+                    let b = self.operand(sb, pb);
+                    return self.produce(|dst| make_imm(dst, b, imm));
+                }
+            }
+        }
+        let a = self.operand(sa, pa);
+        let b = self.operand(sb, pb);
+        self.produce(|dst| make(dst, a, b))
+    }
+
+    /// An integer comparison: pending (fused into the next operator) when
+    /// that operator is its consumer and can fuse, else a plain instruction.
+    fn compare(&mut self, is64: bool, cmp: Cmp) -> R<usize> {
+        let (sb, pb) = self.pop();
+        let (sa, pa) = self.pop();
+        let imm_b = if self.fuse { self.imm_of(sb, is64) } else { None };
+        let imm_a = if self.fuse { self.imm_of(sa, is64) } else { None };
+        let (cmp, a, b) = if let Some(imm) = imm_b {
+            (cmp, self.operand(sa, pa), Rhs::Imm(imm))
+        } else if let Some(imm) = imm_a {
+            (cmp.mirror(), self.operand(sb, pb), Rhs::Imm(imm))
+        } else {
+            let a = self.operand(sa, pa);
+            let b = self.operand(sb, pb);
+            (cmp, a, Rhs::Reg(b))
+        };
+        self.pending_or_emit(Pending::Cmp { is64, cmp, a, b })
+    }
+
+    fn eqz(&mut self, is64: bool) -> R<usize> {
+        let a = self.pop_reg();
+        self.pending_or_emit(Pending::Eqz { is64, a })
+    }
+
+    fn pending_or_emit(&mut self, p: Pending) -> R<usize> {
+        let fusable = self.fuse
+            && matches!(
+                self.an.ops.get(self.op_index + 1).map(|o| &o.0),
+                Some(Operator::BrIf { .. } | Operator::If { .. } | Operator::Select | Operator::TypedSelect { .. })
+            );
+        if fusable {
+            self.push(Slot::Pending(p))?;
+            return Ok(1);
+        }
+        let (dst, kind) = self.result_dst();
+        let pos = self.stack.len();
+        self.emit_pending(dst, p, pos);
+        self.finish(kind)
+    }
+
+    /// Emits "branch to `label` if `cond` holds" (`when = true`) or "if it
+    /// does not hold" (`when = false`).
+    fn branch_on(&mut self, slot: Slot, pos: usize, when: bool, label: Label) {
+        let instr: Instr = match slot {
+            Slot::Pending(Pending::Cmp { is64, cmp, a, b }) => {
+                let cmp = if when { cmp } else { cmp.inverse() };
+                match b {
+                    Rhs::Reg(b) => cmp::br_rr(is64, cmp, a, b),
+                    Rhs::Imm(b) => cmp::br_ri(is64, cmp, a, b),
+                }
+            }
+            Slot::Pending(Pending::Eqz { is64, a }) => match (is64, when) {
+                (false, true) => op::BrEqz { cond: a, off: BrOff(0) }.into(),
+                (false, false) => op::BrNez { cond: a, off: BrOff(0) }.into(),
+                (true, true) => op::BrEqz64 { cond: a, off: BrOff(0) }.into(),
+                (true, false) => op::BrNez64 { cond: a, off: BrOff(0) }.into(),
+            },
+            Slot::Const(c) => {
+                if (c as u32 != 0) == when {
+                    op::Br { off: BrOff(0) }.into()
+                } else {
+                    return;
+                }
+            }
+            _ => {
+                let cond = self.operand(slot, pos);
+                if when {
+                    op::BrNez { cond, off: BrOff(0) }.into()
+                } else {
+                    op::BrEqz { cond, off: BrOff(0) }.into()
+                }
+            }
+        };
+        self.emit_branch(instr, label);
+    }
+
+    // ----- control -----
+
+    fn block_arity(&self, bt: BlockType) -> R<(usize, usize)> {
+        Ok(match bt {
+            BlockType::Empty => (0, 0),
+            BlockType::Type(_) => (0, 1),
+            BlockType::FuncType(idx) => {
+                let ty = self
+                    .env
+                    .type_at(idx)
+                    .ok_or(TranslateError::Env("block type index out of range"))?;
+                (ty.params().len(), ty.results().len())
+            }
+        })
+    }
+
+    fn current(&mut self) -> &mut Ctrl {
+        self.ctrl.last_mut().expect("the function frame is never popped early")
+    }
+
+    fn set_unreachable(&mut self) {
+        let height = self.ctrl.last().map_or(0, |c| c.height);
+        self.truncate(height);
+        self.current().unreachable = true;
+    }
+
+    /// Values a branch to `depth` carries: (frame index, arity).
+    fn target(&self, depth: u32) -> (usize, usize) {
+        let idx = self.ctrl.len() - 1 - depth as usize;
+        let f = &self.ctrl[idx];
+        let arity = if f.kind == NodeKind::Loop { f.params } else { f.results };
+        (idx, arity)
+    }
+
+    /// Whether branching to frame `idx` needs value moves first.
+    fn needs_moves(&self, idx: usize, arity: usize) -> bool {
+        let f = &self.ctrl[idx];
+        if f.kind == NodeKind::Func {
+            return true;
+        }
+        let len = self.stack.len();
+        (0..arity).any(|k| {
+            let pos = len - arity + k;
+            pos != f.height + k || self.stack[pos] != Slot::Temp
+        })
+    }
+
+    /// Moves the top `arity` values into the result homes of frame `idx`
+    /// (ascending, which the Temp-at-home invariant makes safe).
+    fn emit_moves(&mut self, idx: usize, arity: usize) {
+        let height = self.ctrl[idx].height;
+        let len = self.stack.len();
+        for k in 0..arity {
+            let pos = len - arity + k;
+            let dst = self.home(height + k);
+            match self.stack[pos] {
+                Slot::Temp if pos == height + k => {}
+                Slot::Temp => {
+                    let src = self.home(pos);
+                    self.emit(op::Copy { dst, src });
+                }
+                Slot::Local(l) => {
+                    self.emit(op::Copy { dst, src: Reg(l) });
+                }
+                Slot::Const(c) => self.emit_const(dst, c),
+                Slot::Pending(p) => self.emit_pending(dst, p, pos),
+            }
+        }
+    }
+
+    /// Unconditional branch to `depth` with its values (a return for the
+    /// function frame).
+    fn emit_br(&mut self, depth: u32) {
+        let (idx, arity) = self.target(depth);
+        if self.ctrl[idx].kind == NodeKind::Func {
+            self.emit_return();
+            return;
+        }
+        self.emit_moves(idx, arity);
+        let label = self.ctrl[idx].label;
+        self.emit_branch(op::Br { off: BrOff(0) }.into(), label);
+    }
+
+    fn emit_return(&mut self) {
+        let m = self.num_results;
+        let len = self.stack.len();
+        match m {
+            0 => {
+                self.emit(op::Return {});
+            }
+            1 => match self.stack[len - 1] {
+                Slot::Local(l) => {
+                    self.emit(op::ReturnReg { src: Reg(l) });
+                }
+                Slot::Temp => {
+                    let src = self.home(len - 1);
+                    self.emit(op::ReturnReg { src });
+                }
+                Slot::Const(c) => match u32::try_from(c) {
+                    Ok(imm) => {
+                        self.emit(op::ReturnImm32 { imm });
+                    }
+                    Err(_) => {
+                        self.emit(op::ReturnImm64 { imm: c });
+                    }
+                },
+                Slot::Pending(p) => {
+                    let src = self.home(len - 1);
+                    self.emit_pending(src, p, len - 1);
+                    self.emit(op::ReturnReg { src });
+                }
+            },
+            _ => {
+                // Copy every value to its home first (a no-op for temps), so
+                // the span copy cannot read a local it already overwrote.
+                for pos in len - m..len {
+                    let dst = self.home(pos);
+                    match self.stack[pos] {
+                        Slot::Temp => {}
+                        Slot::Local(l) => {
+                            self.emit(op::Copy { dst, src: Reg(l) });
+                        }
+                        Slot::Const(c) => self.emit_const(dst, c),
+                        Slot::Pending(p) => self.emit_pending(dst, p, pos),
+                    }
+                }
+                let src = self.home(len - m);
+                self.emit(op::ReturnSpan { src, len: m as u16 });
+            }
+        }
+    }
+
+    fn enter(&mut self, kind: NodeKind, bt: BlockType) -> R<usize> {
+        if self.current().unreachable {
+            let label = self.labels.new_label();
+            self.ctrl.push(Ctrl {
+                kind,
+                height: self.stack.len(),
+                params: 0,
+                results: 0,
+                label,
+                else_label: None,
+                unreachable: true,
+                dead: true,
+            });
+            return Ok(1);
+        }
+        let (params, results) = self.block_arity(bt)?;
+        let node = *self
+            .an
+            .node_at(self.op_index)
+            .ok_or(TranslateError::Env("control node missing from analysis"))?;
+        let cond = if kind == NodeKind::If { Some(self.pop()) } else { None };
+        self.preserve_for_node(&node);
+        if kind != NodeKind::Block {
+            self.materialize_top(params);
+        }
+        let label = self.labels.new_label();
+        let height = self.stack.len() - params;
+        let mut else_label = None;
+        match kind {
+            NodeKind::Loop => self.bind(label),
+            NodeKind::If => {
+                let l = self.labels.new_label();
+                let (slot, pos) = cond.expect("popped above");
+                self.branch_on(slot, pos, false, l);
+                else_label = Some(l);
+            }
+            _ => {}
+        }
+        self.ctrl.push(Ctrl {
+            kind,
+            height,
+            params,
+            results,
+            label,
+            else_label,
+            unreachable: false,
+            dead: false,
+        });
+        Ok(1)
+    }
+
+    fn else_op(&mut self) -> R<usize> {
+        let f = self.ctrl.last().expect("else inside if");
+        if f.dead {
+            return Ok(1);
+        }
+        let (height, params, results, label, else_label, reachable) =
+            (f.height, f.params, f.results, f.label, f.else_label, !f.unreachable);
+        let idx = self.ctrl.len() - 1;
+        if reachable {
+            self.emit_moves(idx, results);
+            self.emit_branch(op::Br { off: BrOff(0) }.into(), label);
+        }
+        if let Some(l) = else_label {
+            self.bind(l);
+        }
+        self.truncate(height);
+        for _ in 0..params {
+            self.push(Slot::Temp)?;
+        }
+        let f = self.current();
+        f.else_label = None;
+        f.unreachable = false;
+        Ok(1)
+    }
+
+    fn end_op(&mut self) -> R<usize> {
+        let idx = self.ctrl.len() - 1;
+        let f = &self.ctrl[idx];
+        if f.dead {
+            self.ctrl.pop();
+            return Ok(1);
+        }
+        let reachable = !f.unreachable;
+        if f.kind == NodeKind::Func {
+            if reachable {
+                self.emit_return();
+            }
+            self.ctrl.pop();
+            return Ok(1);
+        }
+        let (kind, height, results, label, else_label) =
+            (f.kind, f.height, f.results, f.label, f.else_label);
+        if reachable {
+            self.emit_moves(idx, results);
+        }
+        let mut reaches_end = reachable;
+        if let Some(l) = else_label {
+            // `if` without `else`: the false path carries the parameters,
+            // already in the result homes, to the end.
+            self.bind(l);
+            reaches_end = true;
+        }
+        if kind != NodeKind::Loop {
+            reaches_end |= self.labels.has_uses(label);
+            self.bind(label);
+        }
+        self.ctrl.pop();
+        self.truncate(height);
+        if reaches_end {
+            for _ in 0..results {
+                self.push(Slot::Temp)?;
+            }
+        } else {
+            self.set_unreachable();
+        }
+        Ok(1)
+    }
+
+    fn br_if(&mut self, depth: u32) -> R<usize> {
+        let (slot, pos) = self.pop();
+        let (idx, arity) = self.target(depth);
+        if !self.needs_moves(idx, arity) {
+            let label = self.ctrl[idx].label;
+            self.branch_on(slot, pos, true, label);
+        } else {
+            let skip = self.labels.new_label();
+            self.branch_on(slot, pos, false, skip);
+            self.emit_br(depth);
+            self.bind(skip);
+        }
+        Ok(1)
+    }
+
+    fn br_table(&mut self, targets: &wasmparser::BrTable<'_>) -> R<usize> {
+        let index = self.pop_reg();
+        let mut depths = Vec::with_capacity(targets.len() as usize + 1);
+        for t in targets.targets() {
+            depths.push(t?);
+        }
+        depths.push(targets.default());
+        let at = self.emit(op::BrTable {
+            index,
+            len: depths.len() as u32,
+        });
+        let base = at + op::BrTable::SIZE;
+        self.code.resize(base + depths.len() * BrOff::SIZE, 0);
+        let mut stubs: HashMap<u32, Label> = HashMap::new();
+        let mut stub_order = Vec::new();
+        for (i, &depth) in depths.iter().enumerate() {
+            let (idx, arity) = self.target(depth);
+            let label = if self.needs_moves(idx, arity) {
+                *stubs.entry(depth).or_insert_with(|| {
+                    stub_order.push(depth);
+                    self.labels.new_label()
+                })
+            } else {
+                self.ctrl[idx].label
+            };
+            self.labels
+                .use_label(&mut self.code, label, base + i * BrOff::SIZE, base);
+        }
+        for depth in stub_order {
+            self.bind(stubs[&depth]);
+            self.emit_br(depth);
+        }
+        self.set_unreachable();
+        Ok(1)
+    }
+
+    fn call(&mut self, params: usize, results: usize, make: impl FnOnce(Reg) -> Instr) -> R<usize> {
+        self.materialize_top(params);
+        let base_pos = self.stack.len() - params;
+        let base = self.home(base_pos);
+        self.truncate(base_pos);
+        self.emit_instr(make(base));
+        for _ in 0..results {
+            self.push(Slot::Temp)?;
+        }
+        // The callee's frame starts at `base`; it must fit the register space.
+        if self.temp_base as usize + base_pos + params.max(results) + 2 > u16::MAX as usize {
+            return Err(TranslateError::TooManyRegisters(u16::MAX as u64 + 1));
+        }
+        Ok(1)
+    }
+
+    fn select(&mut self) -> R<usize> {
+        let (sc, pc) = self.pop();
+        let (sb, pb) = self.pop();
+        let (sa, pa) = self.pop();
+        let b = self.operand(sb, pb);
+        let a = self.operand(sa, pa);
+        match sc {
+            Slot::Pending(Pending::Cmp { is64, cmp, a: x, b: y }) => {
+                let y = match y {
+                    Rhs::Reg(r) => r,
+                    Rhs::Imm(imm) => {
+                        // The comparison's right operand had the home above it.
+                        let r = self.home(pc + 1);
+                        self.emit_const(r, imm as i64 as u64);
+                        r
+                    }
+                };
+                self.produce(|dst| cmp::select(is64, cmp, dst, x, y, a, b))
+            }
+            Slot::Pending(Pending::Eqz { is64: false, a: x }) => {
+                self.produce(|dst| op::Select { dst, cond: x, a: b, b: a }.into())
+            }
+            Slot::Pending(Pending::Eqz { is64: true, a: x }) => {
+                self.produce(|dst| op::Select64 { dst, cond: x, a: b, b: a }.into())
+            }
+            _ => {
+                let cond = self.operand(sc, pc);
+                self.produce(|dst| op::Select { dst, cond, a, b }.into())
+            }
+        }
+    }
+
+    fn local_set(&mut self, local: u32, tee: bool) -> R<usize> {
+        let (slot, pos) = self.pop();
+        let dst = Reg(local as u16);
+        if slot != Slot::Local(local as u16) {
+            self.preserve(local);
+            match slot {
+                Slot::Local(l) => {
+                    self.emit(op::Copy { dst, src: Reg(l) });
+                }
+                Slot::Temp => {
+                    let src = self.home(pos);
+                    self.emit(op::Copy { dst, src });
+                }
+                Slot::Const(c) => self.emit_const(dst, c),
+                Slot::Pending(p) => self.emit_pending(dst, p, pos),
+            }
+        }
+        if tee {
+            self.push(Slot::Local(local as u16))?;
+        }
+        Ok(1)
+    }
+
+    fn load(&mut self, m: wasmparser::MemArg, make: impl FnOnce(Reg, Reg, u32) -> Instr) -> R<usize> {
+        let addr = self.pop_reg();
+        let offset = self.offset(m)?;
+        self.produce(|dst| make(dst, addr, offset))
+    }
+
+    fn store(&mut self, m: wasmparser::MemArg, make: impl FnOnce(Reg, Reg, u32) -> Instr) -> R<usize> {
+        let val = self.pop_reg();
+        let addr = self.pop_reg();
+        let offset = self.offset(m)?;
+        self.emit_instr(make(addr, val, offset));
+        Ok(1)
+    }
+
+    fn offset(&self, m: wasmparser::MemArg) -> R<u32> {
+        u32::try_from(m.offset).map_err(|_| self.unsupported("64-bit memory offset"))
+    }
+
+    fn unsupported(&self, what: &str) -> TranslateError {
+        TranslateError::Unsupported {
+            offset: self.wasm_offset,
+            what: what.to_string(),
+        }
+    }
+
+    fn func_arity(&self, func: u32) -> R<(usize, usize)> {
+        let ty = self
+            .env
+            .func_type(func)
+            .ok_or(TranslateError::Env("function index out of range"))?;
+        Ok((ty.params().len(), ty.results().len()))
+    }
+
+    /// Translates one operator; returns how many operators it consumed.
+    fn translate_op(&mut self, operator: &Operator<'a>) -> R<usize> {
+        use Operator as O;
+        // Unreachable code: only the control structure matters.
+        if self.current().unreachable {
+            return match operator {
+                O::Block { blockty } => self.enter(NodeKind::Block, *blockty),
+                O::Loop { blockty } => self.enter(NodeKind::Loop, *blockty),
+                O::If { blockty } => self.enter(NodeKind::If, *blockty),
+                O::Else => self.else_op(),
+                O::End => self.end_op(),
+                _ => Ok(1),
+            };
+        }
+        match *operator {
+            O::Unreachable => {
+                self.emit(op::Trap {
+                    code: TrapCode::Unreachable as u32,
+                });
+                self.set_unreachable();
+                Ok(1)
+            }
+            O::Nop => Ok(1),
+            O::Block { blockty } => self.enter(NodeKind::Block, blockty),
+            O::Loop { blockty } => self.enter(NodeKind::Loop, blockty),
+            O::If { blockty } => self.enter(NodeKind::If, blockty),
+            O::Else => self.else_op(),
+            O::End => self.end_op(),
+            O::Br { relative_depth } => {
+                self.emit_br(relative_depth);
+                self.set_unreachable();
+                Ok(1)
+            }
+            O::BrIf { relative_depth } => self.br_if(relative_depth),
+            O::BrTable { ref targets } => self.br_table(targets),
+            O::Return => {
+                self.emit_return();
+                self.set_unreachable();
+                Ok(1)
+            }
+            O::Call { function_index } => {
+                let (p, r) = self.func_arity(function_index)?;
+                self.call(p, r, |base| {
+                    op::Call {
+                        func: function_index,
+                        base,
+                    }
+                    .into()
+                })
+            }
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => {
+                let ty = self
+                    .env
+                    .type_at(type_index)
+                    .ok_or(TranslateError::Env("type index out of range"))?;
+                let (p, r) = (ty.params().len(), ty.results().len());
+                let index = self.pop_reg();
+                self.call(p, r, |base| {
+                    op::CallIndirect {
+                        ty: type_index,
+                        table: table_index,
+                        index,
+                        base,
+                    }
+                    .into()
+                })
+            }
+            O::Drop => {
+                self.pop();
+                Ok(1)
+            }
+            O::Select | O::TypedSelect { .. } => self.select(),
+            O::LocalGet { local_index } => {
+                self.push(Slot::Local(local_index as u16))?;
+                Ok(1)
+            }
+            O::LocalSet { local_index } => self.local_set(local_index, false),
+            O::LocalTee { local_index } => self.local_set(local_index, true),
+            O::GlobalGet { global_index } => self.produce(|dst| {
+                op::GlobalGet {
+                    dst,
+                    idx: global_index,
+                }
+                .into()
+            }),
+            O::GlobalSet { global_index } => {
+                let src = self.pop_reg();
+                self.emit(op::GlobalSet {
+                    idx: global_index,
+                    src,
+                });
+                Ok(1)
+            }
+            O::I32Load { memarg } => load!(self, I32Load, memarg),
+            O::I64Load { memarg } => load!(self, I64Load, memarg),
+            O::F32Load { memarg } => load!(self, F32Load, memarg),
+            O::F64Load { memarg } => load!(self, F64Load, memarg),
+            O::I32Load8S { memarg } => load!(self, I32Load8S, memarg),
+            O::I32Load8U { memarg } => load!(self, I32Load8U, memarg),
+            O::I32Load16S { memarg } => load!(self, I32Load16S, memarg),
+            O::I32Load16U { memarg } => load!(self, I32Load16U, memarg),
+            O::I64Load8S { memarg } => load!(self, I64Load8S, memarg),
+            O::I64Load8U { memarg } => load!(self, I64Load8U, memarg),
+            O::I64Load16S { memarg } => load!(self, I64Load16S, memarg),
+            O::I64Load16U { memarg } => load!(self, I64Load16U, memarg),
+            O::I64Load32S { memarg } => load!(self, I64Load32S, memarg),
+            O::I64Load32U { memarg } => load!(self, I64Load32U, memarg),
+            O::I32Store { memarg } => store!(self, I32Store, memarg),
+            O::I64Store { memarg } => store!(self, I64Store, memarg),
+            O::F32Store { memarg } => store!(self, F32Store, memarg),
+            O::F64Store { memarg } => store!(self, F64Store, memarg),
+            O::I32Store8 { memarg } => store!(self, I32Store8, memarg),
+            O::I32Store16 { memarg } => store!(self, I32Store16, memarg),
+            O::I64Store8 { memarg } => store!(self, I64Store8, memarg),
+            O::I64Store16 { memarg } => store!(self, I64Store16, memarg),
+            O::I64Store32 { memarg } => store!(self, I64Store32, memarg),
+            O::MemorySize { .. } => self.produce(|dst| op::MemorySize { dst }.into()),
+            O::MemoryGrow { .. } => {
+                let delta = self.pop_reg();
+                self.produce(|dst| op::MemoryGrow { dst, delta }.into())
+            }
+            O::MemoryFill { .. } => {
+                let len = self.pop_reg();
+                let val = self.pop_reg();
+                let addr = self.pop_reg();
+                self.emit(op::MemoryFill { addr, val, len });
+                Ok(1)
+            }
+            O::MemoryCopy { .. } => {
+                let len = self.pop_reg();
+                let src_addr = self.pop_reg();
+                let dst_addr = self.pop_reg();
+                self.emit(op::MemoryCopy {
+                    dst_addr,
+                    src_addr,
+                    len,
+                });
+                Ok(1)
+            }
+            O::MemoryInit { data_index, .. } => {
+                let len = self.pop_reg();
+                let src_off = self.pop_reg();
+                let dst_addr = self.pop_reg();
+                self.emit(op::MemoryInit {
+                    seg: data_index,
+                    dst_addr,
+                    src_off,
+                    len,
+                });
+                Ok(1)
+            }
+            O::DataDrop { data_index } => {
+                self.emit(op::DataDrop { seg: data_index });
+                Ok(1)
+            }
+            O::TableGet { table } => {
+                let index = self.pop_reg();
+                self.produce(|dst| op::TableGet { dst, table, index }.into())
+            }
+            O::TableSet { table } => {
+                let val = self.pop_reg();
+                let index = self.pop_reg();
+                self.emit(op::TableSet { table, index, val });
+                Ok(1)
+            }
+            O::TableSize { table } => self.produce(|dst| op::TableSize { dst, table }.into()),
+            O::TableGrow { table } => {
+                let delta = self.pop_reg();
+                let init = self.pop_reg();
+                self.produce(|dst| {
+                    op::TableGrow {
+                        dst,
+                        table,
+                        init,
+                        delta,
+                    }
+                    .into()
+                })
+            }
+            O::TableFill { table } => {
+                let len = self.pop_reg();
+                let val = self.pop_reg();
+                let start = self.pop_reg();
+                self.emit(op::TableFill {
+                    table,
+                    start,
+                    val,
+                    len,
+                });
+                Ok(1)
+            }
+            O::TableCopy {
+                dst_table,
+                src_table,
+            } => {
+                let len = self.pop_reg();
+                let src_index = self.pop_reg();
+                let dst_index = self.pop_reg();
+                self.emit(op::TableCopy {
+                    dst_table,
+                    src_table,
+                    dst_index,
+                    src_index,
+                    len,
+                });
+                Ok(1)
+            }
+            O::TableInit { elem_index, table } => {
+                let len = self.pop_reg();
+                let src_off = self.pop_reg();
+                let dst_index = self.pop_reg();
+                self.emit(op::TableInit {
+                    table,
+                    seg: elem_index,
+                    dst_index,
+                    src_off,
+                    len,
+                });
+                Ok(1)
+            }
+            O::ElemDrop { elem_index } => {
+                self.emit(op::ElemDrop { seg: elem_index });
+                Ok(1)
+            }
+            O::RefNull { .. } => {
+                self.push(Slot::Const(0))?;
+                Ok(1)
+            }
+            O::RefIsNull => self.eqz(true),
+            O::RefFunc { function_index } => self.produce(|dst| {
+                op::RefFunc {
+                    dst,
+                    func: function_index,
+                }
+                .into()
+            }),
+            O::I32Const { value } => {
+                self.push(Slot::Const(value as u32 as u64))?;
+                Ok(1)
+            }
+            O::I64Const { value } => {
+                self.push(Slot::Const(value as u64))?;
+                Ok(1)
+            }
+            O::F32Const { value } => {
+                self.push(Slot::Const(value.bits() as u64))?;
+                Ok(1)
+            }
+            O::F64Const { value } => {
+                self.push(Slot::Const(value.bits()))?;
+                Ok(1)
+            }
+            O::I32Eqz => self.eqz(false),
+            O::I64Eqz => self.eqz(true),
+            O::I32Eq => self.compare(false, Cmp::Eq),
+            O::I32Ne => self.compare(false, Cmp::Ne),
+            O::I32LtS => self.compare(false, Cmp::LtS),
+            O::I32LtU => self.compare(false, Cmp::LtU),
+            O::I32GtS => self.compare(false, Cmp::GtS),
+            O::I32GtU => self.compare(false, Cmp::GtU),
+            O::I32LeS => self.compare(false, Cmp::LeS),
+            O::I32LeU => self.compare(false, Cmp::LeU),
+            O::I32GeS => self.compare(false, Cmp::GeS),
+            O::I32GeU => self.compare(false, Cmp::GeU),
+            O::I64Eq => self.compare(true, Cmp::Eq),
+            O::I64Ne => self.compare(true, Cmp::Ne),
+            O::I64LtS => self.compare(true, Cmp::LtS),
+            O::I64LtU => self.compare(true, Cmp::LtU),
+            O::I64GtS => self.compare(true, Cmp::GtS),
+            O::I64GtU => self.compare(true, Cmp::GtU),
+            O::I64LeS => self.compare(true, Cmp::LeS),
+            O::I64LeU => self.compare(true, Cmp::LeU),
+            O::I64GeS => self.compare(true, Cmp::GeS),
+            O::I64GeU => self.compare(true, Cmp::GeU),
+            O::F32Eq => bin!(self, F32Eq),
+            O::F32Ne => bin!(self, F32Ne),
+            O::F32Lt => bin!(self, F32Lt),
+            O::F32Gt => bin!(self, F32Gt),
+            O::F32Le => bin!(self, F32Le),
+            O::F32Ge => bin!(self, F32Ge),
+            O::F64Eq => bin!(self, F64Eq),
+            O::F64Ne => bin!(self, F64Ne),
+            O::F64Lt => bin!(self, F64Lt),
+            O::F64Gt => bin!(self, F64Gt),
+            O::F64Le => bin!(self, F64Le),
+            O::F64Ge => bin!(self, F64Ge),
+            O::I32Clz => un!(self, I32Clz),
+            O::I32Ctz => un!(self, I32Ctz),
+            O::I32Popcnt => un!(self, I32Popcnt),
+            O::I32Add => bin_imm!(self, false, true, I32Add, I32AddImm),
+            O::I32Sub => bin_imm!(self, false, false, I32Sub, I32SubImm),
+            O::I32Mul => bin_imm!(self, false, true, I32Mul, I32MulImm),
+            O::I32DivS => bin_imm!(self, false, false, I32DivS, I32DivSImm),
+            O::I32DivU => bin_imm!(self, false, false, I32DivU, I32DivUImm),
+            O::I32RemS => bin_imm!(self, false, false, I32RemS, I32RemSImm),
+            O::I32RemU => bin_imm!(self, false, false, I32RemU, I32RemUImm),
+            O::I32And => bin_imm!(self, false, true, I32And, I32AndImm),
+            O::I32Or => bin_imm!(self, false, true, I32Or, I32OrImm),
+            O::I32Xor => bin_imm!(self, false, true, I32Xor, I32XorImm),
+            O::I32Shl => bin_imm!(self, false, false, I32Shl, I32ShlImm),
+            O::I32ShrS => bin_imm!(self, false, false, I32ShrS, I32ShrSImm),
+            O::I32ShrU => bin_imm!(self, false, false, I32ShrU, I32ShrUImm),
+            O::I32Rotl => bin_imm!(self, false, false, I32Rotl, I32RotlImm),
+            O::I32Rotr => bin_imm!(self, false, false, I32Rotr, I32RotrImm),
+            O::I64Clz => un!(self, I64Clz),
+            O::I64Ctz => un!(self, I64Ctz),
+            O::I64Popcnt => un!(self, I64Popcnt),
+            O::I64Add => bin_imm!(self, true, true, I64Add, I64AddImm),
+            O::I64Sub => bin_imm!(self, true, false, I64Sub, I64SubImm),
+            O::I64Mul => bin_imm!(self, true, true, I64Mul, I64MulImm),
+            O::I64DivS => bin_imm!(self, true, false, I64DivS, I64DivSImm),
+            O::I64DivU => bin_imm!(self, true, false, I64DivU, I64DivUImm),
+            O::I64RemS => bin_imm!(self, true, false, I64RemS, I64RemSImm),
+            O::I64RemU => bin_imm!(self, true, false, I64RemU, I64RemUImm),
+            O::I64And => bin_imm!(self, true, true, I64And, I64AndImm),
+            O::I64Or => bin_imm!(self, true, true, I64Or, I64OrImm),
+            O::I64Xor => bin_imm!(self, true, true, I64Xor, I64XorImm),
+            O::I64Shl => bin_imm!(self, true, false, I64Shl, I64ShlImm),
+            O::I64ShrS => bin_imm!(self, true, false, I64ShrS, I64ShrSImm),
+            O::I64ShrU => bin_imm!(self, true, false, I64ShrU, I64ShrUImm),
+            O::I64Rotl => bin_imm!(self, true, false, I64Rotl, I64RotlImm),
+            O::I64Rotr => bin_imm!(self, true, false, I64Rotr, I64RotrImm),
+            O::F32Abs => un!(self, F32Abs),
+            O::F32Neg => un!(self, F32Neg),
+            O::F32Ceil => un!(self, F32Ceil),
+            O::F32Floor => un!(self, F32Floor),
+            O::F32Trunc => un!(self, F32Trunc),
+            O::F32Nearest => un!(self, F32Nearest),
+            O::F32Sqrt => un!(self, F32Sqrt),
+            O::F32Add => bin!(self, F32Add),
+            O::F32Sub => bin!(self, F32Sub),
+            O::F32Mul => bin!(self, F32Mul),
+            O::F32Div => bin!(self, F32Div),
+            O::F32Min => bin!(self, F32Min),
+            O::F32Max => bin!(self, F32Max),
+            O::F32Copysign => bin!(self, F32Copysign),
+            O::F64Abs => un!(self, F64Abs),
+            O::F64Neg => un!(self, F64Neg),
+            O::F64Ceil => un!(self, F64Ceil),
+            O::F64Floor => un!(self, F64Floor),
+            O::F64Trunc => un!(self, F64Trunc),
+            O::F64Nearest => un!(self, F64Nearest),
+            O::F64Sqrt => un!(self, F64Sqrt),
+            O::F64Add => bin!(self, F64Add),
+            O::F64Sub => bin!(self, F64Sub),
+            O::F64Mul => bin!(self, F64Mul),
+            O::F64Div => bin!(self, F64Div),
+            O::F64Min => bin!(self, F64Min),
+            O::F64Max => bin!(self, F64Max),
+            O::F64Copysign => bin!(self, F64Copysign),
+            O::I32WrapI64 => match self.stack.last() {
+                Some(&Slot::Const(c)) => {
+                    self.pop();
+                    self.push(Slot::Const(c & 0xffff_ffff))?;
+                    Ok(1)
+                }
+                _ => un!(self, I32WrapI64),
+            },
+            O::I32TruncF32S => un!(self, I32TruncF32S),
+            O::I32TruncF32U => un!(self, I32TruncF32U),
+            O::I32TruncF64S => un!(self, I32TruncF64S),
+            O::I32TruncF64U => un!(self, I32TruncF64U),
+            O::I64ExtendI32S => un!(self, I64ExtendI32S),
+            // 32-bit values are kept zero-extended: these change no bits.
+            O::I64ExtendI32U
+            | O::I32ReinterpretF32
+            | O::I64ReinterpretF64
+            | O::F32ReinterpretI32
+            | O::F64ReinterpretI64 => Ok(1),
+            O::I64TruncF32S => un!(self, I64TruncF32S),
+            O::I64TruncF32U => un!(self, I64TruncF32U),
+            O::I64TruncF64S => un!(self, I64TruncF64S),
+            O::I64TruncF64U => un!(self, I64TruncF64U),
+            O::F32ConvertI32S => un!(self, F32ConvertI32S),
+            O::F32ConvertI32U => un!(self, F32ConvertI32U),
+            O::F32ConvertI64S => un!(self, F32ConvertI64S),
+            O::F32ConvertI64U => un!(self, F32ConvertI64U),
+            O::F32DemoteF64 => un!(self, F32DemoteF64),
+            O::F64ConvertI32S => un!(self, F64ConvertI32S),
+            O::F64ConvertI32U => un!(self, F64ConvertI32U),
+            O::F64ConvertI64S => un!(self, F64ConvertI64S),
+            O::F64ConvertI64U => un!(self, F64ConvertI64U),
+            O::F64PromoteF32 => un!(self, F64PromoteF32),
+            O::I32Extend8S => un!(self, I32Extend8S),
+            O::I32Extend16S => un!(self, I32Extend16S),
+            O::I64Extend8S => un!(self, I64Extend8S),
+            O::I64Extend16S => un!(self, I64Extend16S),
+            O::I64Extend32S => un!(self, I64Extend32S),
+            O::I32TruncSatF32S => un!(self, I32TruncSatF32S),
+            O::I32TruncSatF32U => un!(self, I32TruncSatF32U),
+            O::I32TruncSatF64S => un!(self, I32TruncSatF64S),
+            O::I32TruncSatF64U => un!(self, I32TruncSatF64U),
+            O::I64TruncSatF32S => un!(self, I64TruncSatF32S),
+            O::I64TruncSatF32U => un!(self, I64TruncSatF32U),
+            O::I64TruncSatF64S => un!(self, I64TruncSatF64S),
+            O::I64TruncSatF64U => un!(self, I64TruncSatF64U),
+            ref other => Err(self.unsupported(&format!("{other:?}"))),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum ResultKind {
+    Temp,
+    Set,
+    Tee(u16),
+}
