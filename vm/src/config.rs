@@ -1,0 +1,54 @@
+//! Engine configuration.
+
+/// Settings shared by every module and store of an [`crate::Engine`].
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub(crate) eager_translation: bool,
+    pub(crate) verify: bool,
+    pub(crate) max_value_stack: usize,
+    pub(crate) max_call_depth: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            eager_translation: false,
+            verify: cfg!(debug_assertions),
+            max_value_stack: 1 << 20,
+            max_call_depth: 10_000,
+        }
+    }
+}
+
+impl Config {
+    pub fn new() -> Config {
+        Config::default()
+    }
+
+    /// Translate every function at `Module::new` instead of on first call.
+    pub fn eager_translation(&mut self, yes: bool) -> &mut Config {
+        self.eager_translation = yes;
+        self
+    }
+
+    /// Run the bytecode verifier on every translated function (always on in
+    /// debug builds).
+    pub fn verify(&mut self, yes: bool) -> &mut Config {
+        self.verify = yes || cfg!(debug_assertions);
+        self
+    }
+
+    /// Value-stack size in 64-bit slots; exceeding it traps with
+    /// "call stack exhausted".
+    pub fn max_value_stack(&mut self, slots: usize) -> &mut Config {
+        self.max_value_stack = slots.max(16);
+        self
+    }
+
+    /// Maximum depth of nested Wasm calls; exceeding it traps with
+    /// "call stack exhausted".
+    pub fn max_call_depth(&mut self, depth: usize) -> &mut Config {
+        self.max_call_depth = depth.max(1);
+        self
+    }
+}

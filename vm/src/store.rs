@@ -1,0 +1,198 @@
+//! The store: owns every runtime entity and the host data.
+
+use crate::func::HostFn;
+use crate::memory::MemoryEntity;
+use crate::module::Module;
+use crate::table::TableEntity;
+use crate::types::{FuncType, GlobalType};
+use crate::{Engine, Error};
+use regwasm_ir::FuncBody;
+use std::any::Any;
+use std::sync::Arc;
+
+pub(crate) enum FuncEntity {
+    Wasm {
+        instance: u32,
+        module: Module,
+        /// Function index within the module.
+        index: u32,
+        type_id: u32,
+        /// Set on first call (or at instantiation with eager translation).
+        compiled: Option<Arc<FuncBody>>,
+    },
+    Host {
+        type_id: u32,
+        ty: FuncType,
+        /// Index into `Store::hosts`.
+        host: u32,
+        /// (params, results)
+        arity: (u32, u32),
+    },
+}
+
+pub(crate) struct GlobalEntity {
+    pub value: u64,
+    pub ty: GlobalType,
+}
+
+/// One instance's index spaces, resolved to store entities.
+pub(crate) struct InstanceEntity {
+    pub module: Module,
+    pub funcs: Vec<u32>,
+    pub tables: Vec<u32>,
+    pub memories: Vec<u32>,
+    pub globals: Vec<u32>,
+    /// Data segments; a dropped segment is empty.
+    pub datas: Vec<Arc<[u8]>>,
+    /// Element segments as reference slots; a dropped segment is empty.
+    pub elems: Vec<Vec<u64>>,
+}
+
+/// The part of a store that does not depend on the host data type.
+pub(crate) struct StoreInner {
+    pub engine: Engine,
+    pub funcs: Vec<FuncEntity>,
+    pub memories: Vec<MemoryEntity>,
+    pub tables: Vec<TableEntity>,
+    pub globals: Vec<GlobalEntity>,
+    pub instances: Vec<InstanceEntity>,
+    pub externs: Vec<Box<dyn Any + Send + Sync>>,
+    /// The value stack, allocated on first call.
+    pub stack: Vec<u64>,
+    /// Slots in use by invocations that are waiting on a host call.
+    pub stack_top: usize,
+    pub frames_pool: Vec<crate::exec::Frame>,
+}
+
+impl StoreInner {
+    pub(crate) fn ensure_stack(&mut self) {
+        if self.stack.is_empty() {
+            self.stack = vec![0; self.engine.config().max_value_stack];
+        }
+    }
+
+    /// Translates store function `func` if it is a Wasm function not yet
+    /// translated.
+    pub(crate) fn ensure_compiled(&mut self, func: u32) -> Result<(), Error> {
+        if let FuncEntity::Wasm {
+            module,
+            index,
+            compiled,
+            ..
+        } = &mut self.funcs[func as usize]
+        {
+            if compiled.is_none() {
+                *compiled = Some(module.inner.compiled(*index)?);
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn func_type(&self, func: u32) -> FuncType {
+        match &self.funcs[func as usize] {
+            FuncEntity::Wasm { module, index, .. } => module.inner.func_type(*index).clone(),
+            FuncEntity::Host { ty, .. } => ty.clone(),
+        }
+    }
+}
+
+/// All runtime state of a group of instances, plus the embedder's data `T`.
+pub struct Store<T> {
+    pub(crate) inner: StoreInner,
+    pub(crate) hosts: Vec<Arc<HostFn<T>>>,
+    data: T,
+}
+
+impl<T> Store<T> {
+    pub fn new(engine: &Engine, data: T) -> Store<T> {
+        Store {
+            inner: StoreInner {
+                engine: engine.clone(),
+                funcs: Vec::new(),
+                memories: Vec::new(),
+                tables: Vec::new(),
+                globals: Vec::new(),
+                instances: Vec::new(),
+                externs: Vec::new(),
+                stack: Vec::new(),
+                stack_top: 0,
+                frames_pool: Vec::new(),
+            },
+            hosts: Vec::new(),
+            data,
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    pub fn data(&self) -> &T {
+        &self.data
+    }
+
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.data
+    }
+
+    pub fn into_data(self) -> T {
+        self.data
+    }
+
+    pub(crate) fn add_host(&mut self, ty: FuncType, f: Arc<HostFn<T>>) -> u32 {
+        let host = self.hosts.len() as u32;
+        self.hosts.push(f);
+        let arity = (ty.params().len() as u32, ty.results().len() as u32);
+        self.inner.funcs.push(FuncEntity::Host {
+            type_id: self.inner.engine.intern(&ty),
+            ty,
+            host,
+            arity,
+        });
+        self.inner.funcs.len() as u32 - 1
+    }
+}
+
+/// Access to a store, by value or through a [`crate::Caller`].
+pub trait AsContext {
+    type Data;
+    fn as_context(&self) -> &Store<Self::Data>;
+}
+
+/// Mutable access to a store, by value or through a [`crate::Caller`].
+pub trait AsContextMut: AsContext {
+    fn as_context_mut(&mut self) -> &mut Store<Self::Data>;
+}
+
+impl<T> AsContext for Store<T> {
+    type Data = T;
+    fn as_context(&self) -> &Store<T> {
+        self
+    }
+}
+
+impl<T> AsContextMut for Store<T> {
+    fn as_context_mut(&mut self) -> &mut Store<T> {
+        self
+    }
+}
+
+impl<C: AsContext + ?Sized> AsContext for &C {
+    type Data = C::Data;
+    fn as_context(&self) -> &Store<C::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<C: AsContext + ?Sized> AsContext for &mut C {
+    type Data = C::Data;
+    fn as_context(&self) -> &Store<C::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<C: AsContextMut + ?Sized> AsContextMut for &mut C {
+    fn as_context_mut(&mut self) -> &mut Store<C::Data> {
+        (**self).as_context_mut()
+    }
+}
