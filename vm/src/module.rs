@@ -437,6 +437,8 @@ fn parse(engine: &Engine, bytes: Vec<u8>) -> Result<ModuleInner, Error> {
                 }
             }
             Payload::MemorySection(reader) => {
+                let r = reader.range();
+                check_memory_limits(&bytes[r.start as usize..r.end as usize], r.start as usize)?;
                 for mem in reader {
                     m.memories.push(memory_type(&mem?)?);
                 }
@@ -517,4 +519,47 @@ fn parse(engine: &Engine, bytes: Vec<u8>) -> Result<ModuleInner, Error> {
     m.compiled = (0..m.bodies.len()).map(|_| OnceLock::new()).collect();
     m.bytes = bytes;
     Ok(m)
+}
+
+/// wasmparser reads memory limits as 64-bit LEB128 even for 32-bit memories,
+/// accepting encodings longer than the 5 bytes a `u32` may take; the
+/// specification rejects those as malformed.
+fn check_memory_limits(section: &[u8], offset: usize) -> Result<(), Error> {
+    let malformed = |at: usize| Error::Module(format!("integer representation too long (at offset {at:#x})"));
+    let mut pos = 0;
+    let leb = |pos: &mut usize| -> Result<(), Error> {
+        let start = *pos;
+        loop {
+            let Some(&b) = section.get(*pos) else {
+                return Ok(()); // truncation is reported by wasmparser
+            };
+            *pos += 1;
+            if *pos - start > 5 {
+                return Err(malformed(offset + start));
+            }
+            if b & 0x80 == 0 {
+                return Ok(());
+            }
+        }
+    };
+    let count_start = pos;
+    leb(&mut pos)?;
+    let mut count = 0u64;
+    for (i, &b) in section[count_start..pos].iter().enumerate() {
+        count |= u64::from(b & 0x7f) << (7 * i);
+    }
+    for _ in 0..count {
+        let Some(&flags) = section.get(pos) else {
+            return Ok(());
+        };
+        pos += 1;
+        if flags & 0x04 != 0 {
+            return Ok(()); // memory64: wasmparser rejects it (feature off)
+        }
+        leb(&mut pos)?;
+        if flags & 0x01 != 0 {
+            leb(&mut pos)?;
+        }
+    }
+    Ok(())
 }

@@ -702,6 +702,23 @@ fn fb64(v: f64) -> u64 {
     v.to_bits()
 }
 
+/// Rounding passes a signalling NaN through unchanged on some targets;
+/// Wasm requires the quiet (arithmetic) NaN.
+fn quiet32(v: f32) -> f32 {
+    if v.is_nan() {
+        f32::from_bits(v.to_bits() | 0x0040_0000)
+    } else {
+        v
+    }
+}
+fn quiet64(v: f64) -> f64 {
+    if v.is_nan() {
+        f64::from_bits(v.to_bits() | 0x0008_0000_0000_0000)
+    } else {
+        v
+    }
+}
+
 /// Wasm `min`: NaN if either is NaN, and -0 below +0.
 fn fmin32(a: f32, b: f32) -> f32 {
     if a.is_nan() || b.is_nan() {
@@ -824,17 +841,17 @@ unop! {
     i64_extend32_s I64Extend32S |v: u64| v as i32 as i64 as u64;
     f32_abs F32Abs |v: u32| (v & 0x7fff_ffff) as u64;
     f32_neg F32Neg |v: u32| (v ^ 0x8000_0000) as u64;
-    f32_ceil F32Ceil |v: u32| fb32(f32_of(v).ceil());
-    f32_floor F32Floor |v: u32| fb32(f32_of(v).floor());
-    f32_trunc F32Trunc |v: u32| fb32(f32_of(v).trunc());
-    f32_nearest F32Nearest |v: u32| fb32(f32_of(v).round_ties_even());
+    f32_ceil F32Ceil |v: u32| fb32(quiet32(f32_of(v).ceil()));
+    f32_floor F32Floor |v: u32| fb32(quiet32(f32_of(v).floor()));
+    f32_trunc F32Trunc |v: u32| fb32(quiet32(f32_of(v).trunc()));
+    f32_nearest F32Nearest |v: u32| fb32(quiet32(f32_of(v).round_ties_even()));
     f32_sqrt F32Sqrt |v: u32| fb32(f32_of(v).sqrt());
     f64_abs F64Abs |v: u64| v & !(1 << 63);
     f64_neg F64Neg |v: u64| v ^ (1 << 63);
-    f64_ceil F64Ceil |v: u64| fb64(f64_of(v).ceil());
-    f64_floor F64Floor |v: u64| fb64(f64_of(v).floor());
-    f64_trunc F64Trunc |v: u64| fb64(f64_of(v).trunc());
-    f64_nearest F64Nearest |v: u64| fb64(f64_of(v).round_ties_even());
+    f64_ceil F64Ceil |v: u64| fb64(quiet64(f64_of(v).ceil()));
+    f64_floor F64Floor |v: u64| fb64(quiet64(f64_of(v).floor()));
+    f64_trunc F64Trunc |v: u64| fb64(quiet64(f64_of(v).trunc()));
+    f64_nearest F64Nearest |v: u64| fb64(quiet64(f64_of(v).round_ties_even()));
     f64_sqrt F64Sqrt |v: u64| fb64(f64_of(v).sqrt());
     i32_wrap_i64 I32WrapI64 |v: u64| v as u32 as u64;
     i64_extend_i32_s I64ExtendI32S |v: u32| v as i32 as i64 as u64;
