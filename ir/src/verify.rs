@@ -36,7 +36,10 @@ impl fmt::Display for VerifyError {
         match self {
             VerifyError::BadInstr { at } => write!(f, "{at:04x}: invalid instruction"),
             VerifyError::BadBranchTarget { at, target } => {
-                write!(f, "{at:04x}: branch target {target:#x} is not an instruction")
+                write!(
+                    f,
+                    "{at:04x}: branch target {target:#x} is not an instruction"
+                )
             }
             VerifyError::RegOutsideFrame { at, reg } => {
                 write!(f, "{at:04x}: register r{reg} outside the frame")
@@ -78,7 +81,10 @@ pub fn verify(body: &FuncBody, arity: &dyn CallArity) -> Result<(), VerifyError>
             let idx = usize::try_from(t)
                 .ok()
                 .and_then(|t| index_of.get(&t).copied())
-                .ok_or(VerifyError::BadBranchTarget { at: d.at, target: t })?;
+                .ok_or(VerifyError::BadBranchTarget {
+                    at: d.at,
+                    target: t,
+                })?;
             targets.push(idx);
         }
         if !d.instr.is_terminator() {
@@ -120,7 +126,9 @@ pub fn verify(body: &FuncBody, arity: &dyn CallArity) -> Result<(), VerifyError>
 
     while let Some(start) = worklist.pop() {
         queued.set(start, false);
-        let mut state = entry_state[start].clone().expect("queued blocks have a state");
+        let mut state = entry_state[start]
+            .clone()
+            .expect("queued blocks have a state");
         let mut i = start;
         loop {
             let d = &instrs[i];
@@ -177,7 +185,10 @@ fn transfer(
         }
         let end = base + results as usize;
         if end > frame {
-            return Err(VerifyError::RegOutsideFrame { at, reg: end as u32 - 1 });
+            return Err(VerifyError::RegOutsideFrame {
+                at,
+                reg: end as u32 - 1,
+            });
         }
         state[base..].fill(false);
         state[base..end].fill(true);
@@ -185,7 +196,9 @@ fn transfer(
     };
     match &d.instr {
         Instr::Call(o) => {
-            let (p, r) = arity.func(o.func).ok_or(VerifyError::UnknownCallee { at })?;
+            let (p, r) = arity
+                .func(o.func)
+                .ok_or(VerifyError::UnknownCallee { at })?;
             return span(o.base, p, r, state);
         }
         Instr::CallIndirect(o) => {
@@ -216,7 +229,10 @@ fn transfer(
         match access {
             Access::Read => result = read(state, r.index()),
             Access::Write if r.index() >= frame => {
-                result = Err(VerifyError::RegOutsideFrame { at, reg: r.0 as u32 })
+                result = Err(VerifyError::RegOutsideFrame {
+                    at,
+                    reg: r.0 as u32,
+                })
             }
             Access::Write => writes.push(r.index()),
         }

@@ -25,7 +25,12 @@ fn listing(module: &Module, name: &str) -> String {
     module.disassemble(idx).expect("disassembles")
 }
 
-fn call<P: WasmParams, R: WasmResults>(store: &mut Store<()>, inst: &regwasm::Instance, name: &str, p: P) -> R {
+fn call<P: WasmParams, R: WasmResults>(
+    store: &mut Store<()>,
+    inst: &regwasm::Instance,
+    name: &str,
+    p: P,
+) -> R {
     inst.get_typed_func::<P, R>(&*store, name)
         .expect("typed export")
         .call(&mut *store, p)
@@ -45,9 +50,18 @@ fn br_if_skips_the_write() {
               local.set 0
             end))"#,
     );
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (1, 1)), 1);
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (1, 0)), 1);
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (-7, 0)), -7);
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (1, 1)),
+        1
+    );
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (1, 0)),
+        1
+    );
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (-7, 0)),
+        -7
+    );
     insta::assert_snapshot!("br_if_skips_the_write", listing(&module, "test"));
 }
 
@@ -70,8 +84,14 @@ fn select_operand_survives_write() {
             select))"#,
     );
     // p1 != 0: condition 0 selects 100; p1 == 0: condition 9 selects the old p0.
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (5, 1)), 100);
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (5, 0)), 5);
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (5, 1)),
+        100
+    );
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (5, 0)),
+        5
+    );
     insta::assert_snapshot!("select_operand_survives_write", listing(&module, "test"));
 }
 
@@ -94,8 +114,14 @@ fn if_else_one_arm_writes() {
             i32.add))"#,
     );
     // Result: old p0 + 1000 * (p0 after the if).
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (3, 1)), 3 + 9000);
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (3, 0)), 3 + 3000);
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (3, 1)),
+        3 + 9000
+    );
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (3, 0)),
+        3 + 3000
+    );
     insta::assert_snapshot!("if_else_one_arm_writes", listing(&module, "test"));
 }
 
@@ -114,8 +140,14 @@ fn if_result_else_writes() {
             end
             i32.sub))"#,
     );
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (10, 1)), 9);
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (10, 0)), -40);
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (10, 1)),
+        9
+    );
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (10, 0)),
+        -40
+    );
     insta::assert_snapshot!("if_result_else_writes", listing(&module, "test"));
 }
 
@@ -139,9 +171,18 @@ fn br_table_paths() {
             i32.add))"#,
     );
     // Index 0 reaches the write; 1 and the default skip it.
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (2, 0)), 2 + 900);
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (2, 1)), 2 + 200);
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (2, 7)), 2 + 200);
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (2, 0)),
+        2 + 900
+    );
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (2, 1)),
+        2 + 200
+    );
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (2, 7)),
+        2 + 200
+    );
     insta::assert_snapshot!("br_table_paths", listing(&module, "test"));
 }
 
@@ -168,9 +209,18 @@ fn loop_writes_local() {
             i32.add))"#,
     );
     // Old p0 plus 1000 * max(p0 + 1, p1).
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (0, 5)), 5000);
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (7, 0)), 7 + 8000);
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (2, 4)), 2 + 4000);
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (0, 5)),
+        5000
+    );
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (7, 0)),
+        7 + 8000
+    );
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (2, 4)),
+        2 + 4000
+    );
     insta::assert_snapshot!("loop_writes_local", listing(&module, "test"));
 }
 
@@ -192,8 +242,14 @@ fn call_argument_survives_write() {
               end
               call $sub))"#,
     );
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (100, 1)), 99);
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (100, 0)), 91);
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (100, 1)),
+        99
+    );
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (100, 0)),
+        91
+    );
     insta::assert_snapshot!("call_argument_survives_write", listing(&module, "test"));
 }
 
@@ -219,8 +275,14 @@ fn multi_value_block_results() {
             i32.add))"#,
     );
     // p1 != 0: old p0 + p1 * 3; p1 == 0: old p0 + 9 * 2.
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (1, 4)), 13);
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (1, 0)), 19);
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (1, 4)),
+        13
+    );
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (1, 0)),
+        19
+    );
     insta::assert_snapshot!("multi_value_block_results", listing(&module, "test"));
 }
 
@@ -240,8 +302,14 @@ fn multi_value_return() {
               local.set 1
             end))"#,
     );
-    assert_eq!(call::<(i32, i32), (i32, i32)>(&mut store, &inst, "test", (1, 2)), (1, 2));
-    assert_eq!(call::<(i32, i32), (i32, i32)>(&mut store, &inst, "test", (1, 0)), (1, 0));
+    assert_eq!(
+        call::<(i32, i32), (i32, i32)>(&mut store, &inst, "test", (1, 2)),
+        (1, 2)
+    );
+    assert_eq!(
+        call::<(i32, i32), (i32, i32)>(&mut store, &inst, "test", (1, 0)),
+        (1, 0)
+    );
     insta::assert_snapshot!("multi_value_return", listing(&module, "test"));
 }
 
@@ -298,12 +366,17 @@ fn nested_blocks_write_different_locals() {
     );
     // Old (p0, p1, p2) = (1, 2, 3) always gives (3 * 10 + 2) * 10 + 1 = 321;
     // then the current locals.
-    let run = |store: &mut Store<()>, p3| call::<(i32, i32, i32, i32), i32>(store, &inst, "test", (1, 2, 3, p3));
+    let run = |store: &mut Store<()>, p3| {
+        call::<(i32, i32, i32, i32), i32>(store, &inst, "test", (1, 2, 3, p3))
+    };
     assert_eq!(run(&mut store, 0), 321 + 1_000 + 20_000 + 300_000);
     assert_eq!(run(&mut store, 1), 321 + 7_000 + 20_000 + 300_000);
     assert_eq!(run(&mut store, 2), 321 + 7_000 + 80_000 + 300_000);
     assert_eq!(run(&mut store, 3), 321 + 7_000 + 80_000 + 900_000);
-    insta::assert_snapshot!("nested_blocks_write_different_locals", listing(&module, "test"));
+    insta::assert_snapshot!(
+        "nested_blocks_write_different_locals",
+        listing(&module, "test")
+    );
 }
 
 /// Chains of `local.tee` over locals that are still referenced lazily.
@@ -333,7 +406,13 @@ fn local_tee_chain() {
     // Stack: old0, old1, then old0 (teed into 1 and 0) plus 1 (teed into 1).
     // Sum: old0 + old1 + old0 + 1; then locals: p0 = old0, p1 = old0 + 1.
     let expect = |a: i32, b: i32| a + b + a + 1 + a * 1000 + (a + 1) * 100_000;
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (2, 5)), expect(2, 5));
-    assert_eq!(call::<(i32, i32), i32>(&mut store, &inst, "test", (-3, 4)), expect(-3, 4));
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (2, 5)),
+        expect(2, 5)
+    );
+    assert_eq!(
+        call::<(i32, i32), i32>(&mut store, &inst, "test", (-3, 4)),
+        expect(-3, 4)
+    );
     insta::assert_snapshot!("local_tee_chain", listing(&module, "test"));
 }

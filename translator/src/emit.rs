@@ -215,7 +215,10 @@ impl<'a, 'e> Emitter<'a, 'e> {
         let positions = std::mem::take(&mut self.refs[local as usize]);
         for &p in &positions {
             let dst = self.home(p as usize);
-            self.emit(op::Copy { dst, src: Reg(local as u16) });
+            self.emit(op::Copy {
+                dst,
+                src: Reg(local as u16),
+            });
             self.stack[p as usize] = Slot::Temp;
         }
         self.refs[local as usize] = positions;
@@ -271,8 +274,18 @@ impl<'a, 'e> Emitter<'a, 'e> {
 
     fn emit_pending(&mut self, dst: Reg, p: Pending, pos: usize) {
         let instr = match p {
-            Pending::Cmp { is64, cmp, a, b: Rhs::Reg(b) } => cmp::set_rr(is64, cmp, dst, a, b),
-            Pending::Cmp { is64, cmp, a, b: Rhs::Imm(b) } => cmp::set_ri(is64, cmp, dst, a, b),
+            Pending::Cmp {
+                is64,
+                cmp,
+                a,
+                b: Rhs::Reg(b),
+            } => cmp::set_rr(is64, cmp, dst, a, b),
+            Pending::Cmp {
+                is64,
+                cmp,
+                a,
+                b: Rhs::Imm(b),
+            } => cmp::set_ri(is64, cmp, dst, a, b),
             Pending::Eqz { is64: false, a } => op::I32Eqz { dst, src: a }.into(),
             Pending::Eqz { is64: true, a } => op::I64Eqz { dst, src: a }.into(),
         };
@@ -326,7 +339,8 @@ impl<'a, 'e> Emitter<'a, 'e> {
     fn emit_branch(&mut self, instr: Instr, label: Label) {
         self.emit_instr(instr);
         let end = self.code.len();
-        self.labels.use_label(&mut self.code, label, end - BrOff::SIZE, end);
+        self.labels
+            .use_label(&mut self.code, label, end - BrOff::SIZE, end);
     }
 
     fn bind(&mut self, label: Label) {
@@ -431,8 +445,16 @@ impl<'a, 'e> Emitter<'a, 'e> {
     fn compare(&mut self, is64: bool, cmp: Cmp) -> R<usize> {
         let (sb, pb) = self.pop();
         let (sa, pa) = self.pop();
-        let imm_b = if self.fuse { self.imm_of(sb, is64) } else { None };
-        let imm_a = if self.fuse { self.imm_of(sa, is64) } else { None };
+        let imm_b = if self.fuse {
+            self.imm_of(sb, is64)
+        } else {
+            None
+        };
+        let imm_a = if self.fuse {
+            self.imm_of(sa, is64)
+        } else {
+            None
+        };
         let (cmp, a, b) = if let Some(imm) = imm_b {
             (cmp, self.operand(sa, pa), Rhs::Imm(imm))
         } else if let Some(imm) = imm_a {
@@ -454,7 +476,12 @@ impl<'a, 'e> Emitter<'a, 'e> {
         let fusable = self.fuse
             && matches!(
                 self.an.ops.get(self.op_index + 1).map(|o| &o.0),
-                Some(Operator::BrIf { .. } | Operator::If { .. } | Operator::Select | Operator::TypedSelect { .. })
+                Some(
+                    Operator::BrIf { .. }
+                        | Operator::If { .. }
+                        | Operator::Select
+                        | Operator::TypedSelect { .. }
+                )
             );
         if fusable {
             self.push(Slot::Pending(p))?;
@@ -478,10 +505,26 @@ impl<'a, 'e> Emitter<'a, 'e> {
                 }
             }
             Slot::Pending(Pending::Eqz { is64, a }) => match (is64, when) {
-                (false, true) => op::BrEqz { cond: a, off: BrOff(0) }.into(),
-                (false, false) => op::BrNez { cond: a, off: BrOff(0) }.into(),
-                (true, true) => op::BrEqz64 { cond: a, off: BrOff(0) }.into(),
-                (true, false) => op::BrNez64 { cond: a, off: BrOff(0) }.into(),
+                (false, true) => op::BrEqz {
+                    cond: a,
+                    off: BrOff(0),
+                }
+                .into(),
+                (false, false) => op::BrNez {
+                    cond: a,
+                    off: BrOff(0),
+                }
+                .into(),
+                (true, true) => op::BrEqz64 {
+                    cond: a,
+                    off: BrOff(0),
+                }
+                .into(),
+                (true, false) => op::BrNez64 {
+                    cond: a,
+                    off: BrOff(0),
+                }
+                .into(),
             },
             Slot::Const(c) => {
                 if (c as u32 != 0) == when {
@@ -493,9 +536,17 @@ impl<'a, 'e> Emitter<'a, 'e> {
             _ => {
                 let cond = self.operand(slot, pos);
                 if when {
-                    op::BrNez { cond, off: BrOff(0) }.into()
+                    op::BrNez {
+                        cond,
+                        off: BrOff(0),
+                    }
+                    .into()
                 } else {
-                    op::BrEqz { cond, off: BrOff(0) }.into()
+                    op::BrEqz {
+                        cond,
+                        off: BrOff(0),
+                    }
+                    .into()
                 }
             }
         };
@@ -519,7 +570,9 @@ impl<'a, 'e> Emitter<'a, 'e> {
     }
 
     fn current(&mut self) -> &mut Ctrl {
-        self.ctrl.last_mut().expect("the function frame is never popped early")
+        self.ctrl
+            .last_mut()
+            .expect("the function frame is never popped early")
     }
 
     fn set_unreachable(&mut self) {
@@ -532,7 +585,11 @@ impl<'a, 'e> Emitter<'a, 'e> {
     fn target(&self, depth: u32) -> (usize, usize) {
         let idx = self.ctrl.len() - 1 - depth as usize;
         let f = &self.ctrl[idx];
-        let arity = if f.kind == NodeKind::Loop { f.params } else { f.results };
+        let arity = if f.kind == NodeKind::Loop {
+            f.params
+        } else {
+            f.results
+        };
         (idx, arity)
     }
 
@@ -654,7 +711,11 @@ impl<'a, 'e> Emitter<'a, 'e> {
             .an
             .node_at(self.op_index)
             .ok_or(TranslateError::Env("control node missing from analysis"))?;
-        let cond = if kind == NodeKind::If { Some(self.pop()) } else { None };
+        let cond = if kind == NodeKind::If {
+            Some(self.pop())
+        } else {
+            None
+        };
         self.preserve_for_node(&node);
         if kind != NodeKind::Block {
             self.materialize_top(params);
@@ -690,8 +751,14 @@ impl<'a, 'e> Emitter<'a, 'e> {
         if f.dead {
             return Ok(1);
         }
-        let (height, params, results, label, else_label, reachable) =
-            (f.height, f.params, f.results, f.label, f.else_label, !f.unreachable);
+        let (height, params, results, label, else_label, reachable) = (
+            f.height,
+            f.params,
+            f.results,
+            f.label,
+            f.else_label,
+            !f.unreachable,
+        );
         let idx = self.ctrl.len() - 1;
         if reachable {
             self.emit_moves(idx, results);
@@ -827,7 +894,12 @@ impl<'a, 'e> Emitter<'a, 'e> {
         let b = self.operand(sb, pb);
         let a = self.operand(sa, pa);
         match sc {
-            Slot::Pending(Pending::Cmp { is64, cmp, a: x, b: y }) => {
+            Slot::Pending(Pending::Cmp {
+                is64,
+                cmp,
+                a: x,
+                b: y,
+            }) => {
                 let y = match y {
                     Rhs::Reg(r) => r,
                     Rhs::Imm(imm) => {
@@ -839,12 +911,24 @@ impl<'a, 'e> Emitter<'a, 'e> {
                 };
                 self.produce(|dst| cmp::select(is64, cmp, dst, x, y, a, b))
             }
-            Slot::Pending(Pending::Eqz { is64: false, a: x }) => {
-                self.produce(|dst| op::Select { dst, cond: x, a: b, b: a }.into())
-            }
-            Slot::Pending(Pending::Eqz { is64: true, a: x }) => {
-                self.produce(|dst| op::Select64 { dst, cond: x, a: b, b: a }.into())
-            }
+            Slot::Pending(Pending::Eqz { is64: false, a: x }) => self.produce(|dst| {
+                op::Select {
+                    dst,
+                    cond: x,
+                    a: b,
+                    b: a,
+                }
+                .into()
+            }),
+            Slot::Pending(Pending::Eqz { is64: true, a: x }) => self.produce(|dst| {
+                op::Select64 {
+                    dst,
+                    cond: x,
+                    a: b,
+                    b: a,
+                }
+                .into()
+            }),
             _ => {
                 let cond = self.operand(sc, pc);
                 self.produce(|dst| op::Select { dst, cond, a, b }.into())
@@ -875,13 +959,21 @@ impl<'a, 'e> Emitter<'a, 'e> {
         Ok(1)
     }
 
-    fn load(&mut self, m: wasmparser::MemArg, make: impl FnOnce(Reg, Reg, u32) -> Instr) -> R<usize> {
+    fn load(
+        &mut self,
+        m: wasmparser::MemArg,
+        make: impl FnOnce(Reg, Reg, u32) -> Instr,
+    ) -> R<usize> {
         let addr = self.pop_reg();
         let offset = self.offset(m)?;
         self.produce(|dst| make(dst, addr, offset))
     }
 
-    fn store(&mut self, m: wasmparser::MemArg, make: impl FnOnce(Reg, Reg, u32) -> Instr) -> R<usize> {
+    fn store(
+        &mut self,
+        m: wasmparser::MemArg,
+        make: impl FnOnce(Reg, Reg, u32) -> Instr,
+    ) -> R<usize> {
         let val = self.pop_reg();
         let addr = self.pop_reg();
         let offset = self.offset(m)?;

@@ -56,6 +56,8 @@ impl Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("config", self.config()).finish()
+        f.debug_struct("Engine")
+            .field("config", self.config())
+            .finish()
     }
 }

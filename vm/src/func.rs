@@ -61,7 +61,10 @@ impl<T> AsContextMut for Caller<'_, T> {
 impl Func {
     /// A host function from a closure with typed parameters and results,
     /// optionally taking a [`Caller`] first.
-    pub fn wrap<T, P, R>(mut store: impl AsContextMut<Data = T>, f: impl IntoFunc<T, P, R>) -> Func {
+    pub fn wrap<T, P, R>(
+        mut store: impl AsContextMut<Data = T>,
+        f: impl IntoFunc<T, P, R>,
+    ) -> Func {
         let (ty, host) = f.into_host();
         Func(store.as_context_mut().add_host(ty, host))
     }
@@ -81,10 +84,17 @@ impl Func {
     }
 
     /// Calls the function; `results` must have room for every result.
-    pub fn call<T>(&self, mut store: impl AsContextMut<Data = T>, params: &[Val], results: &mut [Val]) -> Result<(), Error> {
+    pub fn call<T>(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<(), Error> {
         let store = store.as_context_mut();
         let ty = store.inner.func_type(self.0);
-        if params.len() != ty.params().len() || params.iter().zip(ty.params()).any(|(v, t)| v.ty() != *t) {
+        if params.len() != ty.params().len()
+            || params.iter().zip(ty.params()).any(|(v, t)| v.ty() != *t)
+        {
             return Err(Error::usage(format!("arguments do not match {ty}")));
         }
         if results.len() < ty.results().len() {
@@ -102,10 +112,15 @@ impl Func {
     }
 
     /// A typed view of the function; fails if the types differ.
-    pub fn typed<P: WasmParams, R: WasmResults>(&self, store: impl AsContext) -> Result<TypedFunc<P, R>, Error> {
+    pub fn typed<P: WasmParams, R: WasmResults>(
+        &self,
+        store: impl AsContext,
+    ) -> Result<TypedFunc<P, R>, Error> {
         let ty = self.ty(store);
         if ty.params() != P::types().as_slice() || ty.results() != R::types().as_slice() {
-            return Err(Error::usage(format!("function type {ty} does not match the requested typed signature")));
+            return Err(Error::usage(format!(
+                "function type {ty} does not match the requested typed signature"
+            )));
         }
         Ok(TypedFunc {
             func: *self,
@@ -131,7 +146,11 @@ fn untyped_host<T: 'static>(
         let inner = &store.inner;
         for ((slot, v), t) in slots.iter_mut().zip(&results).zip(ty.results()) {
             if v.ty() != *t {
-                return Err(Error::usage(format!("host function returned {} where {} was expected", v.ty(), t)));
+                return Err(Error::usage(format!(
+                    "host function returned {} where {} was expected",
+                    v.ty(),
+                    t
+                )));
             }
             *slot = v.to_slot(inner)?;
         }

@@ -47,7 +47,9 @@ pub use config::Config;
 pub use engine::Engine;
 pub use error::{Error, Trap, TrapCode};
 pub use exec::TAIL_CALL_DISPATCH;
-pub use func::{Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmTy, WasmTyList, WithCaller};
+pub use func::{
+    Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmTy, WasmTyList, WithCaller,
+};
 pub use global::Global;
 pub use instance::{Extern, Instance};
 pub use linker::Linker;
@@ -55,5 +57,7 @@ pub use memory::{Memory, PAGE};
 pub use module::Module;
 pub use store::{AsContext, AsContextMut, Store};
 pub use table::Table;
-pub use types::{ExternType, FuncType, GlobalType, MemoryType, Mutability, RefType, TableType, ValType};
+pub use types::{
+    ExternType, FuncType, GlobalType, MemoryType, Mutability, RefType, TableType, ValType,
+};
 pub use values::{ExternRef, Val};

@@ -48,7 +48,8 @@ impl<T> Linker<T> {
     }
 
     fn insert(&mut self, module: &str, name: &str, def: Definition<T>) {
-        self.defs.insert((module.to_string(), name.to_string()), def);
+        self.defs
+            .insert((module.to_string(), name.to_string()), def);
     }
 
     /// Defines a host function from a typed closure (optionally taking a
@@ -81,7 +82,12 @@ impl<T> Linker<T> {
     }
 
     /// Defines a store item (function, memory, table or global).
-    pub fn define(&mut self, module: &str, name: &str, item: impl Into<Extern>) -> Result<&mut Self, Error> {
+    pub fn define(
+        &mut self,
+        module: &str,
+        name: &str,
+        item: impl Into<Extern>,
+    ) -> Result<&mut Self, Error> {
         self.insert(module, name, Definition::Extern(item.into()));
         Ok(self)
     }
@@ -100,8 +106,16 @@ impl<T> Linker<T> {
     }
 
     /// Looks up a definition as a store item.
-    pub fn get(&self, mut store: impl AsContextMut<Data = T>, module: &str, name: &str) -> Option<Extern> {
-        let def = self.defs.get(&(module.to_string(), name.to_string()))?.clone();
+    pub fn get(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &str,
+        name: &str,
+    ) -> Option<Extern> {
+        let def = self
+            .defs
+            .get(&(module.to_string(), name.to_string()))?
+            .clone();
         Some(self.materialize(store.as_context_mut(), def))
     }
 
@@ -114,10 +128,16 @@ impl<T> Linker<T> {
 
     /// Instantiates `module`: resolves imports, initializes globals, tables,
     /// memories and segments, then runs the start function.
-    pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>, module: &Module) -> Result<Instance, Error> {
+    pub fn instantiate(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &Module,
+    ) -> Result<Instance, Error> {
         let store = store.as_context_mut();
         if !module.engine().same(store.engine()) || !self.engine.same(store.engine()) {
-            return Err(Error::usage("module, linker and store must share one engine"));
+            return Err(Error::usage(
+                "module, linker and store must share one engine",
+            ));
         }
         let m = module.inner.clone();
         let mut funcs = Vec::with_capacity(m.funcs.len());
@@ -129,9 +149,16 @@ impl<T> Linker<T> {
                 .defs
                 .get(&(imp.module.clone(), imp.name.clone()))
                 .cloned()
-                .ok_or_else(|| Error::Link(format!("unknown import: `{}::{}`", imp.module, imp.name)))?;
+                .ok_or_else(|| {
+                    Error::Link(format!("unknown import: `{}::{}`", imp.module, imp.name))
+                })?;
             let ext = self.materialize(store, def);
-            let incompatible = || Error::Link(format!("incompatible import type for `{}::{}`", imp.module, imp.name));
+            let incompatible = || {
+                Error::Link(format!(
+                    "incompatible import type for `{}::{}`",
+                    imp.module, imp.name
+                ))
+            };
             let inner = &store.inner;
             match (&imp.kind, ext) {
                 (ImportKind::Func(t), Extern::Func(f)) => {
@@ -177,7 +204,11 @@ impl<T> Linker<T> {
         for def in 0..(m.funcs.len() as u32 - m.num_imported_funcs) {
             let index = m.num_imported_funcs + def;
             let type_id = m.type_ids[m.funcs[index as usize] as usize];
-            let compiled = if eager { Some(m.compiled(index)?) } else { None };
+            let compiled = if eager {
+                Some(m.compiled(index)?)
+            } else {
+                None
+            };
             store.inner.funcs.push(FuncEntity::Wasm {
                 instance: inst_idx,
                 module: module.clone(),
@@ -188,7 +219,12 @@ impl<T> Linker<T> {
             funcs.push(store.inner.funcs.len() as u32 - 1);
         }
 
-        fn eval(e: &ConstExpr, funcs: &[u32], globals: &[u32], inner: &crate::store::StoreInner) -> u64 {
+        fn eval(
+            e: &ConstExpr,
+            funcs: &[u32],
+            globals: &[u32],
+            inner: &crate::store::StoreInner,
+        ) -> u64 {
             match *e {
                 ConstExpr::Value(v) => v,
                 ConstExpr::Global(g) => inner.globals[globals[g as usize] as usize].value,
@@ -212,7 +248,12 @@ impl<T> Linker<T> {
         let elems: Vec<Vec<u64>> = m
             .elems
             .iter()
-            .map(|seg| seg.items.iter().map(|e| eval(e, &funcs, &globals, &store.inner)).collect())
+            .map(|seg| {
+                seg.items
+                    .iter()
+                    .map(|e| eval(e, &funcs, &globals, &store.inner))
+                    .collect()
+            })
             .collect();
         let datas = m.datas.iter().map(|d| d.bytes.clone()).collect();
         store.inner.instances.push(InstanceEntity {
@@ -235,7 +276,10 @@ impl<T> Linker<T> {
                 let table = inst.tables[*index as usize] as usize;
                 let items = std::mem::take(&mut store.inner.instances[inst_idx as usize].elems[i]);
                 let elems = &mut store.inner.tables[table].elems;
-                match off.checked_add(items.len()).filter(|&end| end <= elems.len()) {
+                match off
+                    .checked_add(items.len())
+                    .filter(|&end| end <= elems.len())
+                {
                     Some(end) => elems[off..end].copy_from_slice(&items),
                     None => return Err(TrapCode::TableOutOfBounds.into()),
                 }
@@ -250,7 +294,10 @@ impl<T> Linker<T> {
                 let mem = inst.memories[*index as usize] as usize;
                 store.inner.instances[inst_idx as usize].datas[i] = Arc::from([]);
                 let data = &mut store.inner.memories[mem].data;
-                match off.checked_add(seg.bytes.len()).filter(|&end| end <= data.len()) {
+                match off
+                    .checked_add(seg.bytes.len())
+                    .filter(|&end| end <= data.len())
+                {
                     Some(end) => data[off..end].copy_from_slice(&seg.bytes),
                     None => return Err(TrapCode::MemoryOutOfBounds.into()),
                 }

@@ -21,7 +21,10 @@ impl MemoryEntity {
             ty,
         };
         if m.grow(ty.min).is_none() {
-            return Err(Error::Link(format!("cannot allocate memory of {} pages", ty.min)));
+            return Err(Error::Link(format!(
+                "cannot allocate memory of {} pages",
+                ty.min
+            )));
         }
         Ok(m)
     }
@@ -90,18 +93,27 @@ impl Memory {
         let src = offset
             .checked_add(buf.len())
             .and_then(|end| data.get(offset..end))
-            .ok_or(Error::Trap(crate::Trap::new(crate::TrapCode::MemoryOutOfBounds)))?;
+            .ok_or(Error::Trap(crate::Trap::new(
+                crate::TrapCode::MemoryOutOfBounds,
+            )))?;
         buf.copy_from_slice(src);
         Ok(())
     }
 
     /// Copies `buf` into memory at `offset`.
-    pub fn write(&self, mut store: impl AsContextMut, offset: usize, buf: &[u8]) -> Result<(), Error> {
+    pub fn write(
+        &self,
+        mut store: impl AsContextMut,
+        offset: usize,
+        buf: &[u8],
+    ) -> Result<(), Error> {
         let data = &mut store.as_context_mut().inner.memories[self.0 as usize].data;
         let dst = offset
             .checked_add(buf.len())
             .and_then(|end| data.get_mut(offset..end))
-            .ok_or(Error::Trap(crate::Trap::new(crate::TrapCode::MemoryOutOfBounds)))?;
+            .ok_or(Error::Trap(crate::Trap::new(
+                crate::TrapCode::MemoryOutOfBounds,
+            )))?;
         dst.copy_from_slice(buf);
         Ok(())
     }

@@ -1,6 +1,8 @@
 //! Compiled modules: parsing, eager validation, and lazily translated code.
 
-use crate::types::{ExternType, FuncType, GlobalType, MemoryType, Mutability, RefType, TableType, ValType};
+use crate::types::{
+    ExternType, FuncType, GlobalType, MemoryType, Mutability, RefType, TableType, ValType,
+};
 use crate::{Engine, Error};
 use regwasm_ir::FuncBody;
 use regwasm_translator::{ModuleEnv, TranslateError};
@@ -176,7 +178,9 @@ impl Module {
 
 impl ModuleInner {
     pub(crate) fn export(&self, name: &str) -> Option<(ExportKind, u32)> {
-        self.export_index.get(name).map(|&i| (self.exports[i].1, self.exports[i].2))
+        self.export_index
+            .get(name)
+            .map(|&i| (self.exports[i].1, self.exports[i].2))
     }
 
     fn extern_type(&self, kind: ExportKind, idx: u32) -> ExternType {
@@ -246,10 +250,12 @@ impl ModuleInner {
         let range = self.bodies[def as usize].clone();
         let reader = BinaryReader::new(&self.bytes[range.clone()], range.start as u64);
         let body = FunctionBody::new(reader);
-        let out = regwasm_translator::translate(self, func, &body).map_err(|e: TranslateError| e.to_string())?;
+        let out = regwasm_translator::translate(self, func, &body)
+            .map_err(|e: TranslateError| e.to_string())?;
         if self.engine.config().verify {
-            regwasm_ir::verify(&out, self)
-                .map_err(|e| format!("internal error: bytecode of function {func} fails verification: {e}"))?;
+            regwasm_ir::verify(&out, self).map_err(|e| {
+                format!("internal error: bytecode of function {func} fails verification: {e}")
+            })?;
         }
         Ok(out)
     }
@@ -380,11 +386,13 @@ fn parse(engine: &Engine, bytes: Vec<u8>) -> Result<ModuleInner, Error> {
             Payload::TypeSection(reader) => {
                 for group in reader.into_iter() {
                     for sub in group?.types() {
-                        let wasmparser::CompositeInnerType::Func(ft) = &sub.composite_type.inner else {
+                        let wasmparser::CompositeInnerType::Func(ft) = &sub.composite_type.inner
+                        else {
                             return Err(unsupported("non-function types"));
                         };
                         let ft = ft.clone();
-                        let ours = FuncType::from_wasm(&ft).ok_or_else(|| unsupported("reference type"))?;
+                        let ours = FuncType::from_wasm(&ft)
+                            .ok_or_else(|| unsupported("reference type"))?;
                         m.type_ids.push(engine.intern(&ours));
                         m.types.push(ours);
                         m.wasm_types.push(ft);
@@ -446,14 +454,17 @@ fn parse(engine: &Engine, bytes: Vec<u8>) -> Result<ModuleInner, Error> {
             Payload::GlobalSection(reader) => {
                 for g in reader {
                     let g = g?;
-                    m.globals.push((global_type(&g.ty)?, const_expr(&g.init_expr)?));
+                    m.globals
+                        .push((global_type(&g.ty)?, const_expr(&g.init_expr)?));
                 }
             }
             Payload::ExportSection(reader) => {
                 for e in reader {
                     let e = e?;
                     let kind = match e.kind {
-                        wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => ExportKind::Func,
+                        wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => {
+                            ExportKind::Func
+                        }
                         wasmparser::ExternalKind::Table => ExportKind::Table,
                         wasmparser::ExternalKind::Memory => ExportKind::Memory,
                         wasmparser::ExternalKind::Global => ExportKind::Global,
@@ -525,7 +536,11 @@ fn parse(engine: &Engine, bytes: Vec<u8>) -> Result<ModuleInner, Error> {
 /// accepting encodings longer than the 5 bytes a `u32` may take; the
 /// specification rejects those as malformed.
 fn check_memory_limits(section: &[u8], offset: usize) -> Result<(), Error> {
-    let malformed = |at: usize| Error::Module(format!("integer representation too long (at offset {at:#x})"));
+    let malformed = |at: usize| {
+        Error::Module(format!(
+            "integer representation too long (at offset {at:#x})"
+        ))
+    };
     let mut pos = 0;
     let leb = |pos: &mut usize| -> Result<(), Error> {
         let start = *pos;

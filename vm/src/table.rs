@@ -17,7 +17,10 @@ pub(crate) struct TableEntity {
 impl TableEntity {
     pub(crate) fn new(ty: TableType, init: u64) -> Result<TableEntity, Error> {
         if ty.min as u64 > MAX_ELEMS {
-            return Err(Error::Link(format!("table of {} elements is too large", ty.min)));
+            return Err(Error::Link(format!(
+                "table of {} elements is too large",
+                ty.min
+            )));
         }
         Ok(TableEntity {
             elems: vec![init; ty.min as usize],
@@ -29,7 +32,11 @@ impl TableEntity {
     pub(crate) fn grow(&mut self, delta: u32, init: u64) -> Option<u32> {
         let old = self.elems.len() as u64;
         let new = old + delta as u64;
-        let max = self.ty.max.map_or(u32::MAX as u64, |m| m as u64).min(MAX_ELEMS);
+        let max = self
+            .ty
+            .max
+            .map_or(u32::MAX as u64, |m| m as u64)
+            .min(MAX_ELEMS);
         if new > max {
             return None;
         }
@@ -73,7 +80,9 @@ impl Table {
         let e = inner.tables[self.0 as usize]
             .elems
             .get_mut(index as usize)
-            .ok_or(Error::Trap(crate::Trap::new(crate::TrapCode::TableOutOfBounds)))?;
+            .ok_or(Error::Trap(crate::Trap::new(
+                crate::TrapCode::TableOutOfBounds,
+            )))?;
         *e = slot;
         Ok(())
     }

@@ -108,15 +108,29 @@ impl FuncType {
 
     pub(crate) fn from_wasm(ft: &wasmparser::FuncType) -> Option<FuncType> {
         let params: Option<Vec<_>> = ft.params().iter().map(|&t| ValType::from_wasm(t)).collect();
-        let results: Option<Vec<_>> = ft.results().iter().map(|&t| ValType::from_wasm(t)).collect();
+        let results: Option<Vec<_>> = ft
+            .results()
+            .iter()
+            .map(|&t| ValType::from_wasm(t))
+            .collect();
         Some(FuncType::new(params?, results?))
     }
 }
 
 impl fmt::Display for FuncType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |ts: &[ValType]| ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ");
-        write!(f, "(func (param {}) (result {}))", list(self.params()), list(self.results()))
+        let list = |ts: &[ValType]| {
+            ts.iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        write!(
+            f,
+            "(func (param {}) (result {}))",
+            list(self.params()),
+            list(self.results())
+        )
     }
 }
 

@@ -42,14 +42,22 @@ fn long_loop_on_small_native_stack() {
     };
     println!(
         "dispatcher: {}, iterations: {n}",
-        if regwasm::TAIL_CALL_DISPATCH { "tail-call" } else { "loop" }
+        if regwasm::TAIL_CALL_DISPATCH {
+            "tail-call"
+        } else {
+            "loop"
+        }
     );
     let result = on_small_stack(move || {
         let engine = Engine::default();
         let module = Module::new(&engine, COUNTER).unwrap();
         let mut store = Store::new(&engine, ());
-        let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
-        let count = instance.get_typed_func::<i64, i64>(&store, "count").unwrap();
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let count = instance
+            .get_typed_func::<i64, i64>(&store, "count")
+            .unwrap();
         count.call(&mut store, n).unwrap()
     });
     assert_eq!(result, n);
@@ -79,8 +87,12 @@ fn deep_recursion_on_small_native_stack() {
         )
         .unwrap();
         let mut store = Store::new(&engine, ());
-        let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
-        let depth = instance.get_typed_func::<i32, i32>(&store, "depth").unwrap();
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let depth = instance
+            .get_typed_func::<i32, i32>(&store, "depth")
+            .unwrap();
         depth.call(&mut store, 9_000).unwrap()
     });
     assert_eq!(result, 9_000);
@@ -92,19 +104,18 @@ fn deep_recursion_on_small_native_stack() {
 fn unbounded_recursion_traps() {
     let wat = r#"(module (func $f (export "f") (param i32) (result i32)
         local.get 0 i32.const 1 i32.add call $f))"#;
-    for config in [
-        Config::default(),
-        {
-            let mut c = Config::default();
-            c.max_call_depth(1_000_000).max_value_stack(4096);
-            c
-        },
-    ] {
+    for config in [Config::default(), {
+        let mut c = Config::default();
+        c.max_call_depth(1_000_000).max_value_stack(4096);
+        c
+    }] {
         let err = on_small_stack(move || {
             let engine = Engine::new(&config);
             let module = Module::new(&engine, wat).unwrap();
             let mut store = Store::new(&engine, ());
-            let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+            let instance = Linker::new(&engine)
+                .instantiate(&mut store, &module)
+                .unwrap();
             let f = instance.get_typed_func::<i32, i32>(&store, "f").unwrap();
             f.call(&mut store, 0).unwrap_err().to_string()
         });

@@ -213,14 +213,22 @@ pub unsafe fn copy_imm64(s: &mut St, _cx: &mut Cx, o: op::CopyImm64) -> Res {
 
 #[inline(always)]
 pub unsafe fn select(s: &mut St, _cx: &mut Cx, o: op::Select) -> Res {
-    let v = if get(s, o.cond) as u32 != 0 { get(s, o.a) } else { get(s, o.b) };
+    let v = if get(s, o.cond) as u32 != 0 {
+        get(s, o.a)
+    } else {
+        get(s, o.b)
+    };
     set(s, o.dst, v);
     Ok(())
 }
 
 #[inline(always)]
 pub unsafe fn select64(s: &mut St, _cx: &mut Cx, o: op::Select64) -> Res {
-    let v = if get(s, o.cond) != 0 { get(s, o.a) } else { get(s, o.b) };
+    let v = if get(s, o.cond) != 0 {
+        get(s, o.a)
+    } else {
+        get(s, o.b)
+    };
     set(s, o.dst, v);
     Ok(())
 }
@@ -387,8 +395,12 @@ unsafe fn memory_mut<'a>(s: &St) -> &'a mut [u8] {
 
 #[inline(always)]
 pub unsafe fn memory_fill(s: &mut St, _cx: &mut Cx, o: op::MemoryFill) -> Res {
-    let r = range(get(s, o.addr) as u32 as u64, get(s, o.len) as u32 as u64, s.mem_len)
-        .map_err(|_| Exit::Trap(TrapCode::MemoryOutOfBounds))?;
+    let r = range(
+        get(s, o.addr) as u32 as u64,
+        get(s, o.len) as u32 as u64,
+        s.mem_len,
+    )
+    .map_err(|_| Exit::Trap(TrapCode::MemoryOutOfBounds))?;
     memory_mut(s)[r].fill(get(s, o.val) as u8);
     Ok(())
 }
@@ -443,7 +455,10 @@ pub unsafe fn table_set(s: &mut St, cx: &mut Cx, o: op::TableSet) -> Res {
     let (i, v) = (get(s, o.index) as u32 as usize, get(s, o.val));
     let store = cx.store();
     let t = store.instances[cx.inst as usize].tables[o.table as usize];
-    *store.tables[t as usize].elems.get_mut(i).ok_or(table_oob(()))? = v;
+    *store.tables[t as usize]
+        .elems
+        .get_mut(i)
+        .ok_or(table_oob(()))? = v;
     Ok(())
 }
 
@@ -470,7 +485,11 @@ pub unsafe fn table_grow(s: &mut St, cx: &mut Cx, o: op::TableGrow) -> Res {
 
 #[inline(always)]
 pub unsafe fn table_fill(s: &mut St, cx: &mut Cx, o: op::TableFill) -> Res {
-    let (start, val, len) = (get(s, o.start) as u32 as u64, get(s, o.val), get(s, o.len) as u32 as u64);
+    let (start, val, len) = (
+        get(s, o.start) as u32 as u64,
+        get(s, o.val),
+        get(s, o.len) as u32 as u64,
+    );
     let store = cx.store();
     let t = store.instances[cx.inst as usize].tables[o.table as usize];
     let elems = &mut store.tables[t as usize].elems;
@@ -488,7 +507,10 @@ pub unsafe fn table_copy(s: &mut St, cx: &mut Cx, o: op::TableCopy) -> Res {
     );
     let store = cx.store();
     let inst = &store.instances[cx.inst as usize];
-    let (dt, st) = (inst.tables[o.dst_table as usize] as usize, inst.tables[o.src_table as usize] as usize);
+    let (dt, st) = (
+        inst.tables[o.dst_table as usize] as usize,
+        inst.tables[o.src_table as usize] as usize,
+    );
     let src = range(sr, len, store.tables[st].elems.len()).map_err(table_oob)?;
     let dst = range(d, len, store.tables[dt].elems.len()).map_err(table_oob)?;
     if dt == st {
@@ -600,10 +622,14 @@ fn div_s32(a: i32, b: i32) -> Result<u64, TrapCode> {
     if b == 0 {
         return Err(TrapCode::IntegerDivideByZero);
     }
-    a.checked_div(b).map(|v| v as u32 as u64).ok_or(TrapCode::IntegerOverflow)
+    a.checked_div(b)
+        .map(|v| v as u32 as u64)
+        .ok_or(TrapCode::IntegerOverflow)
 }
 fn div_u32(a: u32, b: u32) -> Result<u64, TrapCode> {
-    a.checked_div(b).map(|v| v as u64).ok_or(TrapCode::IntegerDivideByZero)
+    a.checked_div(b)
+        .map(|v| v as u64)
+        .ok_or(TrapCode::IntegerDivideByZero)
 }
 fn rem_s32(a: i32, b: i32) -> Result<u64, TrapCode> {
     if b == 0 {
@@ -612,13 +638,17 @@ fn rem_s32(a: i32, b: i32) -> Result<u64, TrapCode> {
     Ok(a.wrapping_rem(b) as u32 as u64)
 }
 fn rem_u32(a: u32, b: u32) -> Result<u64, TrapCode> {
-    a.checked_rem(b).map(|v| v as u64).ok_or(TrapCode::IntegerDivideByZero)
+    a.checked_rem(b)
+        .map(|v| v as u64)
+        .ok_or(TrapCode::IntegerDivideByZero)
 }
 fn div_s64(a: i64, b: i64) -> Result<u64, TrapCode> {
     if b == 0 {
         return Err(TrapCode::IntegerDivideByZero);
     }
-    a.checked_div(b).map(|v| v as u64).ok_or(TrapCode::IntegerOverflow)
+    a.checked_div(b)
+        .map(|v| v as u64)
+        .ok_or(TrapCode::IntegerOverflow)
 }
 fn div_u64(a: u64, b: u64) -> Result<u64, TrapCode> {
     a.checked_div(b).ok_or(TrapCode::IntegerDivideByZero)

@@ -217,7 +217,9 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
                 let hf = cx.host_func;
                 let offset = (cx.host_fp as usize - stack.start as usize) / 8;
                 let FuncEntity::Host { host, arity, .. } = store.inner.funcs[hf as usize] else {
-                    break Err(Error::usage("internal error: host exit for a wasm function"));
+                    break Err(Error::usage(
+                        "internal error: host exit for a wasm function",
+                    ));
                 };
                 let (p, r) = arity;
                 let m = p.max(r) as usize;
@@ -258,7 +260,12 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
     Ok(())
 }
 
-fn call_host<T>(store: &mut Store<T>, host: u32, slots: &mut [u64], instance: Option<u32>) -> Result<(), Error> {
+fn call_host<T>(
+    store: &mut Store<T>,
+    host: u32,
+    slots: &mut [u64],
+    instance: Option<u32>,
+) -> Result<(), Error> {
     let f = store.hosts[host as usize].clone();
     f(Caller::new(store, instance), slots)
 }
