@@ -1,5 +1,5 @@
-//! Pass 1: one linear scan that builds the control tree and the per-node
-//! local-write sets.
+//! Pass 1: one linear scan that builds the control tree, the per-node
+//! local-write sets and the value IR.
 //!
 //! A dense bitset per node would cost nodes × locals bits, quadratic for a
 //! module with thousands of nested blocks and thousands of locals. Instead
@@ -8,8 +8,10 @@
 //! (nested nodes included) iff L has a write position inside N's range.
 //! Space is linear; a query is a binary search.
 
-use crate::TranslateError;
-use wasmparser::{FunctionBody, Operator};
+use crate::{ModuleEnv, TranslateError};
+use wasmparser::{
+    BlockType, ContType, FrameKind, FuncType, FunctionBody, ModuleArity, Operator, RefType, SubType,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeKind {
@@ -42,12 +44,202 @@ pub struct Analysis<'a> {
     /// `write_pos[write_start[L]..write_start[L + 1]]`, ascending.
     write_start: Vec<u32>,
     write_pos: Vec<u32>,
+    pub values: ValueIr,
+}
+
+/// The small SSA-like IR: every operator result is a value id; every stack
+/// operand is resolved to the id of the value it consumes. In a stack
+/// machine each value is consumed at most once, so a producer/consumer pair
+/// is exact: pass 2 fuses a producer with its consumer from this table, not
+/// from a guess about neighbouring operators.
+#[derive(Default)]
+pub struct ValueIr {
+    /// Per operator: the id of its first result, `NONE` if it has none.
+    first_result: Vec<u32>,
+    /// Per value: the operator that produced it.
+    pub producer: Vec<u32>,
+    /// Per value: the operator that consumed it, `NONE` if none did.
+    pub consumer: Vec<u32>,
+}
+
+/// "No operator / no value" in the IR tables.
+pub const NONE: u32 = u32::MAX;
+
+impl ValueIr {
+    /// The id of the first value produced by operator `op`.
+    pub fn result_of(&self, op: usize) -> Option<u32> {
+        self.first_result.get(op).copied().filter(|&v| v != NONE)
+    }
+
+    /// The operator that consumes the first result of operator `op`.
+    pub fn consumer_of(&self, op: usize) -> Option<usize> {
+        let v = self.result_of(op)?;
+        match self.consumer[v as usize] {
+            NONE => None,
+            c => Some(c as usize),
+        }
+    }
+
+    fn new_value(&mut self, producer: usize) -> u32 {
+        self.producer.push(producer as u32);
+        self.consumer.push(NONE);
+        self.producer.len() as u32 - 1
+    }
+}
+
+struct IrFrame {
+    kind: NodeKind,
+    height: usize,
+    results: usize,
+    /// The parameter values, for the `else` arm of an `if`.
+    param_values: Vec<u32>,
+}
+
+/// Builds the value IR by simulating the operand stack with value ids.
+struct IrBuilder<'e> {
+    env: &'e dyn ModuleEnv,
+    ir: ValueIr,
+    stack: Vec<u32>,
+    frames: Vec<IrFrame>,
+}
+
+impl ModuleArity for IrBuilder<'_> {
+    fn sub_type_at(&self, type_idx: u32) -> Option<&SubType> {
+        self.env.sub_type(type_idx)
+    }
+    fn tag_type_arity(&self, _at: u32) -> Option<(u32, u32)> {
+        None
+    }
+    fn type_index_of_function(&self, function_idx: u32) -> Option<u32> {
+        self.env.func_type_index(function_idx)
+    }
+    fn func_type_of_cont_type(&self, _c: &ContType) -> Option<&FuncType> {
+        None
+    }
+    fn sub_type_of_ref_type(&self, _rt: &RefType) -> Option<&SubType> {
+        None
+    }
+    fn control_stack_height(&self) -> u32 {
+        self.frames.len() as u32
+    }
+    fn label_block(&self, _depth: u32) -> Option<(BlockType, FrameKind)> {
+        // Control operators are simulated by `IrBuilder::op` itself.
+        None
+    }
+}
+
+impl IrBuilder<'_> {
+    fn block_arity(&self, bt: BlockType) -> (usize, usize) {
+        match bt {
+            BlockType::Empty => (0, 0),
+            BlockType::Type(_) => (0, 1),
+            BlockType::FuncType(t) => self
+                .env
+                .type_at(t)
+                .map_or((0, 0), |f| (f.params().len(), f.results().len())),
+        }
+    }
+
+    /// Pops one operand consumed by operator `i` (none in unreachable code).
+    fn pop(&mut self, i: usize) -> Option<u32> {
+        let height = self.frames.last().map_or(0, |f| f.height);
+        if self.stack.len() <= height {
+            return None;
+        }
+        let v = self.stack.pop()?;
+        self.ir.consumer[v as usize] = i as u32;
+        Some(v)
+    }
+
+    fn pop_n(&mut self, n: usize, i: usize) {
+        for _ in 0..n {
+            self.pop(i);
+        }
+    }
+
+    fn push_results(&mut self, n: usize, i: usize) {
+        for k in 0..n {
+            let v = self.ir.new_value(i);
+            if k == 0 {
+                self.ir.first_result[i] = v;
+            }
+            self.stack.push(v);
+        }
+    }
+
+    /// Everything down to the frame's height is consumed by a branch; what
+    /// follows until the frame's end is unreachable, where pops find nothing.
+    fn diverge(&mut self, i: usize) {
+        let height = self.frames.last().map_or(0, |f| f.height);
+        while self.stack.len() > height {
+            self.pop(i);
+        }
+    }
+
+    fn enter(&mut self, kind: NodeKind, bt: BlockType, i: usize) {
+        if kind == NodeKind::If {
+            self.pop(i);
+        }
+        let (params, results) = self.block_arity(bt);
+        let height = self.stack.len().saturating_sub(params);
+        self.frames.push(IrFrame {
+            kind,
+            height,
+            results,
+            param_values: self.stack[height..].to_vec(),
+        });
+    }
+
+    fn op(&mut self, op: &Operator<'_>, i: usize) {
+        match *op {
+            Operator::Block { blockty } => self.enter(NodeKind::Block, blockty, i),
+            Operator::Loop { blockty } => self.enter(NodeKind::Loop, blockty, i),
+            Operator::If { blockty } => self.enter(NodeKind::If, blockty, i),
+            Operator::Else => {
+                let Some(f) = self.frames.last() else { return };
+                let results = f.results;
+                self.pop_n(results, i);
+                let f = self.frames.last().expect("checked above");
+                let (height, params) = (f.height, f.param_values.clone());
+                self.stack.truncate(height);
+                self.stack.extend(params);
+            }
+            Operator::End => {
+                let Some(f) = self.frames.last() else { return };
+                let results = f.results;
+                self.pop_n(results, i);
+                let f = self.frames.pop().expect("checked above");
+                self.stack.truncate(f.height);
+                if f.kind != NodeKind::Func {
+                    self.push_results(results, i);
+                }
+            }
+            Operator::Br { .. }
+            | Operator::BrTable { .. }
+            | Operator::Return
+            | Operator::Unreachable => self.diverge(i),
+            Operator::BrIf { .. } => {
+                self.pop(i);
+            }
+            _ => {
+                if let Some((pops, pushes)) = op.operator_arity(&*self) {
+                    self.pop_n(pops as usize, i);
+                    self.push_results(pushes as usize, i);
+                }
+            }
+        }
+    }
 }
 
 const NO_NODE: u32 = u32::MAX;
 
 impl<'a> Analysis<'a> {
-    pub fn run(body: &FunctionBody<'a>, num_params: u32) -> Result<Analysis<'a>, TranslateError> {
+    pub fn run(
+        env: &dyn ModuleEnv,
+        body: &FunctionBody<'a>,
+        func_type: &FuncType,
+    ) -> Result<Analysis<'a>, TranslateError> {
+        let num_params = func_type.params().len() as u32;
         let mut num_locals = u64::from(num_params);
         for local in body.get_locals_reader()? {
             let (count, _ty) = local?;
@@ -75,7 +267,22 @@ impl<'a> Analysis<'a> {
         let mut node_at = vec![NO_NODE; ops.len()];
         let mut open = vec![0u32];
         let mut write_count = vec![0u32; num_locals as usize + 1];
+        let mut ir = IrBuilder {
+            env,
+            ir: ValueIr {
+                first_result: vec![NONE; ops.len()],
+                ..ValueIr::default()
+            },
+            stack: Vec::new(),
+            frames: vec![IrFrame {
+                kind: NodeKind::Func,
+                height: 0,
+                results: func_type.results().len(),
+                param_values: Vec::new(),
+            }],
+        };
         for (i, (op, _)) in ops.iter().enumerate() {
+            ir.op(op, i);
             let kind = match op {
                 Operator::Block { .. } => Some(NodeKind::Block),
                 Operator::Loop { .. } => Some(NodeKind::Loop),
@@ -138,6 +345,7 @@ impl<'a> Analysis<'a> {
             node_at,
             write_start,
             write_pos,
+            values: ir.ir,
         })
     }
 

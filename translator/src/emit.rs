@@ -55,7 +55,7 @@ pub fn translate_with(
         .ok_or(TranslateError::Env("function index out of range"))?;
     let num_params = ty.params().len() as u32;
     let num_results = ty.results().len();
-    let an = Analysis::run(body, num_params)?;
+    let an = Analysis::run(env, body, ty)?;
     let mut e = Emitter {
         env,
         an: &an,
@@ -350,11 +350,17 @@ impl<'a, 'e> Emitter<'a, 'e> {
 
     // ----- results -----
 
+    /// Whether the IR says the current operator's result is consumed by the
+    /// very next operator (so fusing them changes no observable order).
+    fn consumed_by_next(&self) -> bool {
+        self.an.values.consumer_of(self.op_index) == Some(self.op_index + 1)
+    }
+
     /// Where the result of the current operator goes: straight into a local
     /// when the next operator is `local.set`/`local.tee` of it (that
     /// operator is then consumed too), else a new temporary.
     fn result_dst(&mut self) -> (Reg, ResultKind) {
-        if self.fuse {
+        if self.fuse && self.consumed_by_next() {
             if let Some((next, _)) = self.an.ops.get(self.op_index + 1) {
                 match *next {
                     Operator::LocalSet { local_index } => {
@@ -474,6 +480,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
 
     fn pending_or_emit(&mut self, p: Pending) -> R<usize> {
         let fusable = self.fuse
+            && self.consumed_by_next()
             && matches!(
                 self.an.ops.get(self.op_index + 1).map(|o| &o.0),
                 Some(

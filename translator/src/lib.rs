@@ -1,10 +1,12 @@
 //! Translation of Wasm function bodies into regwasm register bytecode.
 //!
 //! Two passes over each body:
-//! 1. [`analysis`] reads the operators once and builds the control tree and,
+//! 1. [`analysis`] reads the operators once and builds the control tree;
 //!    for every control node, the set of locals written inside it (nested
 //!    nodes included), stored so that "does node N write local L" is a
-//!    binary search and the whole structure is linear in the body's size.
+//!    binary search and the whole structure is linear in the body's size;
+//!    and a small value IR that resolves every stack operand to the value
+//!    id of its producer, so pass 2 sees producer/consumer pairs.
 //! 2. [`emit`] allocates registers and emits bytecode. Lazy `local.get`
 //!    operands whose local a node may write are preserved at the node's
 //!    entry, before its first instruction; nothing is inserted behind code
@@ -17,16 +19,29 @@ mod labels;
 
 use regwasm_ir::FuncBody;
 use thiserror::Error;
-use wasmparser::{FuncType, FunctionBody};
+use wasmparser::{CompositeInnerType, FuncType, FunctionBody, SubType};
 
 pub use emit::translate_with;
 
 /// What the translator needs to know about the module around a function.
 pub trait ModuleEnv {
-    /// The signature of function `func` (imports included).
-    fn func_type(&self, func: u32) -> Option<&FuncType>;
+    /// The type index of function `func` (imports included).
+    fn func_type_index(&self, func: u32) -> Option<u32>;
+    /// The type at index `ty`.
+    fn sub_type(&self, ty: u32) -> Option<&SubType>;
+
     /// The signature at type index `ty`.
-    fn type_at(&self, ty: u32) -> Option<&FuncType>;
+    fn type_at(&self, ty: u32) -> Option<&FuncType> {
+        match &self.sub_type(ty)?.composite_type.inner {
+            CompositeInnerType::Func(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The signature of function `func`.
+    fn func_type(&self, func: u32) -> Option<&FuncType> {
+        self.type_at(self.func_type_index(func)?)
+    }
 }
 
 #[derive(Debug, Error)]

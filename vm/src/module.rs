@@ -74,8 +74,8 @@ pub(crate) struct DataSegment {
 pub(crate) struct ModuleInner {
     pub engine: Engine,
     bytes: Vec<u8>,
-    /// Signatures by type index, as wasmparser (for the translator) and ours.
-    wasm_types: Vec<wasmparser::FuncType>,
+    /// Types by index, as wasmparser's (for the translator) and ours.
+    sub_types: Vec<wasmparser::SubType>,
     pub types: Vec<FuncType>,
     /// Engine-interned id per type index.
     pub type_ids: Vec<u32>,
@@ -262,13 +262,12 @@ impl ModuleInner {
 }
 
 impl ModuleEnv for ModuleInner {
-    fn func_type(&self, func: u32) -> Option<&wasmparser::FuncType> {
-        let ty = *self.funcs.get(func as usize)?;
-        self.wasm_types.get(ty as usize)
+    fn func_type_index(&self, func: u32) -> Option<u32> {
+        self.funcs.get(func as usize).copied()
     }
 
-    fn type_at(&self, ty: u32) -> Option<&wasmparser::FuncType> {
-        self.wasm_types.get(ty as usize)
+    fn sub_type(&self, ty: u32) -> Option<&wasmparser::SubType> {
+        self.sub_types.get(ty as usize)
     }
 }
 
@@ -279,7 +278,7 @@ impl regwasm_ir::CallArity for ModuleInner {
     }
 
     fn ty(&self, ty: u32) -> Option<(u32, u32)> {
-        let t = self.wasm_types.get(ty as usize)?;
+        let t = self.type_at(ty)?;
         Some((t.params().len() as u32, t.results().len() as u32))
     }
 }
@@ -352,7 +351,7 @@ fn parse(engine: &Engine, bytes: Vec<u8>) -> Result<ModuleInner, Error> {
     let mut m = ModuleInner {
         engine: engine.clone(),
         bytes: Vec::new(),
-        wasm_types: Vec::new(),
+        sub_types: Vec::new(),
         types: Vec::new(),
         type_ids: Vec::new(),
         funcs: Vec::new(),
@@ -390,12 +389,11 @@ fn parse(engine: &Engine, bytes: Vec<u8>) -> Result<ModuleInner, Error> {
                         else {
                             return Err(unsupported("non-function types"));
                         };
-                        let ft = ft.clone();
-                        let ours = FuncType::from_wasm(&ft)
-                            .ok_or_else(|| unsupported("reference type"))?;
+                        let ours =
+                            FuncType::from_wasm(ft).ok_or_else(|| unsupported("reference type"))?;
                         m.type_ids.push(engine.intern(&ours));
                         m.types.push(ours);
-                        m.wasm_types.push(ft);
+                        m.sub_types.push(sub.clone());
                     }
                 }
             }
