@@ -1,6 +1,23 @@
 //! Engine configuration.
 
 /// Settings shared by every module and store of an [`crate::Engine`].
+///
+/// ```
+/// use regwasm::{Config, Engine, Linker, Module, Store};
+///
+/// let mut config = Config::new();
+/// config.eager_translation(true).verify(true).max_call_depth(100);
+/// let engine = Engine::new(&config);
+/// let module = Module::new(&engine, r#"(module
+///     (func $f (export "f") (param i32) (result i32)
+///       local.get 0 i32.const 1 i32.add call $f))"#)?;
+/// let mut store = Store::new(&engine, ());
+/// let instance = Linker::new(&engine).instantiate(&mut store, &module)?;
+/// let f = instance.get_typed_func::<i32, i32>(&store, "f")?;
+/// let err = f.call(&mut store, 0).unwrap_err();
+/// assert_eq!(err.to_string(), "call stack exhausted");
+/// # Ok::<(), regwasm::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Config {
     pub(crate) eager_translation: bool,

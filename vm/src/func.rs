@@ -84,6 +84,22 @@ impl Func {
     }
 
     /// Calls the function; `results` must have room for every result.
+    ///
+    /// ```
+    /// use regwasm::{Engine, Linker, Module, Store, Val};
+    ///
+    /// let engine = Engine::default();
+    /// let module = Module::new(&engine, r#"(module
+    ///     (func (export "swap") (param i64 f32) (result f32 i64)
+    ///       local.get 1 local.get 0))"#)?;
+    /// let mut store = Store::new(&engine, ());
+    /// let instance = Linker::new(&engine).instantiate(&mut store, &module)?;
+    /// let swap = instance.get_func(&store, "swap").unwrap();
+    /// let mut results = [Val::I32(0), Val::I32(0)];
+    /// swap.call(&mut store, &[Val::I64(7), Val::from(1.5f32)], &mut results)?;
+    /// assert_eq!(results, [Val::from(1.5f32), Val::I64(7)]);
+    /// # Ok::<(), regwasm::Error>(())
+    /// ```
     pub fn call<T>(
         &self,
         mut store: impl AsContextMut<Data = T>,
@@ -159,6 +175,23 @@ fn untyped_host<T: 'static>(
 }
 
 /// A function with static parameter and result types; calls allocate nothing.
+///
+/// ```
+/// use regwasm::{Engine, Linker, Module, Store};
+///
+/// let engine = Engine::default();
+/// let module = Module::new(&engine, r#"(module
+///     (func (export "divmod") (param i32 i32) (result i32 i32)
+///       local.get 0 local.get 1 i32.div_u
+///       local.get 0 local.get 1 i32.rem_u))"#)?;
+/// let mut store = Store::new(&engine, ());
+/// let instance = Linker::new(&engine).instantiate(&mut store, &module)?;
+/// let divmod = instance.get_typed_func::<(u32, u32), (u32, u32)>(&store, "divmod")?;
+/// assert_eq!(divmod.call(&mut store, (17, 5))?, (3, 2));
+/// let trap = divmod.call(&mut store, (1, 0)).unwrap_err();
+/// assert_eq!(trap.to_string(), "integer divide by zero");
+/// # Ok::<(), regwasm::Error>(())
+/// ```
 pub struct TypedFunc<P, R> {
     func: Func,
     _types: PhantomData<fn(P) -> R>,

@@ -28,6 +28,11 @@
 //! # Ok::<(), regwasm::Error>(())
 //! ```
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 mod config;
 mod engine;
 mod error;

@@ -53,7 +53,35 @@ impl<T> Linker<T> {
     }
 
     /// Defines a host function from a typed closure (optionally taking a
-    /// [`Caller`] first).
+    /// [`Caller`] first). Through the caller it reads and writes the calling
+    /// instance's memory and the store's host data.
+    ///
+    /// ```
+    /// use regwasm::{Caller, Engine, Extern, Linker, Module, Store};
+    ///
+    /// let engine = Engine::default();
+    /// let module = Module::new(&engine, r#"(module
+    ///     (import "env" "sum_bytes" (func $sum (param i32 i32) (result i32)))
+    ///     (memory (export "memory") 1)
+    ///     (data (i32.const 16) "\01\02\03")
+    ///     (func (export "run") (result i32) i32.const 16 i32.const 3 call $sum))"#)?;
+    /// let mut store = Store::new(&engine, 0u32);
+    /// let mut linker = Linker::new(&engine);
+    /// linker.func_wrap("env", "sum_bytes", |mut caller: Caller<'_, u32>, ptr: i32, len: i32| {
+    ///     let Some(Extern::Memory(mem)) = caller.get_export("memory") else {
+    ///         return Err(regwasm::Error::host("no memory"));
+    ///     };
+    ///     let mut buf = vec![0u8; len as usize];
+    ///     mem.read(&caller, ptr as usize, &mut buf)?;
+    ///     *caller.data_mut() += 1;
+    ///     Ok(buf.iter().map(|&b| b as i32).sum::<i32>())
+    /// })?;
+    /// let instance = linker.instantiate(&mut store, &module)?;
+    /// let run = instance.get_typed_func::<(), i32>(&store, "run")?;
+    /// assert_eq!(run.call(&mut store, ())?, 6);
+    /// assert_eq!(*store.data(), 1);
+    /// # Ok::<(), regwasm::Error>(())
+    /// ```
     pub fn func_wrap<P, R>(
         &mut self,
         module: &str,

@@ -52,6 +52,26 @@ impl MemoryEntity {
 }
 
 /// A linear memory handle.
+///
+/// ```
+/// use regwasm::{Engine, Linker, Memory, MemoryType, Module, Store};
+///
+/// let engine = Engine::default();
+/// let mut store = Store::new(&engine, ());
+/// let memory = Memory::new(&mut store, MemoryType::new(1, Some(2)))?;
+/// memory.write(&mut store, 8, &42u32.to_le_bytes())?;
+/// let module = Module::new(&engine, r#"(module
+///     (import "env" "mem" (memory 1))
+///     (func (export "load") (param i32) (result i32) local.get 0 i32.load))"#)?;
+/// let mut linker = Linker::new(&engine);
+/// linker.define("env", "mem", memory)?;
+/// let instance = linker.instantiate(&mut store, &module)?;
+/// let load = instance.get_typed_func::<i32, i32>(&store, "load")?;
+/// assert_eq!(load.call(&mut store, 8)?, 42);
+/// assert_eq!(memory.grow(&mut store, 1)?, 1);
+/// assert!(memory.grow(&mut store, 1).is_err()); // the maximum is 2 pages
+/// # Ok::<(), regwasm::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Memory(pub(crate) u32);
 
