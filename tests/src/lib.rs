@@ -1,0 +1,1 @@
+//! Support crate for the spec test-suite runner and regression tests (see `tests/`).

@@ -1,0 +1,1750 @@
+//! Translator unit tests, one per fusion: each test translates a small module
+//! eagerly (with the bytecode verifier on), snapshots its disassembly,
+//! checks that the fused instruction is used (and the unfused form is not,
+//! where that matters), and runs the functions on inputs covering every
+//! outcome, checking results worked out by hand.
+//!
+//! Review changed listings, then accept them with
+//! `INSTA_UPDATE=always cargo test -p regwasm-tests --test fusion`.
+
+use regwasm::{Config, Engine, Instance, Linker, Module, Store, WasmParams, WasmResults};
+
+/// A module translated eagerly and instantiated in its own store.
+struct Fixture {
+    module: Module,
+    store: Store<()>,
+    instance: Instance,
+}
+
+impl Fixture {
+    fn new(wat: &str) -> Fixture {
+        let mut config = Config::default();
+        config.eager_translation(true).verify(true);
+        let engine = Engine::new(&config);
+        let module = Module::new(&engine, wat).unwrap_or_else(|e| panic!("module: {e}"));
+        let mut store = Store::new(&engine, ());
+        let linker = Linker::<()>::new(&engine);
+        let instance = linker
+            .instantiate(&mut store, &module)
+            .unwrap_or_else(|e| panic!("instantiate: {e}"));
+        Fixture {
+            module,
+            store,
+            instance,
+        }
+    }
+
+    /// The disassembly of the function exported as `name`.
+    fn listing(&self, name: &str) -> String {
+        let index = self
+            .module
+            .func_index_by_name(name)
+            .unwrap_or_else(|| panic!("no exported function {name}"));
+        self.module
+            .disassemble(index)
+            .unwrap_or_else(|e| panic!("disassemble {name}: {e}"))
+    }
+
+    /// Every exported function's disassembly, in export order: the snapshot.
+    fn all_listings(&self) -> String {
+        let names: Vec<String> = self.module.exports().map(|(n, _)| n.to_string()).collect();
+        let mut out = String::new();
+        for name in names {
+            if self.module.func_index_by_name(&name).is_some() {
+                out.push_str(&format!(";; {name}\n{}\n", self.listing(&name)));
+            }
+        }
+        out
+    }
+
+    fn call<P: WasmParams, R: WasmResults>(&mut self, name: &str, params: P) -> R {
+        let f = self
+            .instance
+            .get_typed_func::<P, R>(&self.store, name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        f.call(&mut self.store, params)
+            .unwrap_or_else(|e| panic!("{name} failed: {e}"))
+    }
+
+    /// Calls `name`, which must trap; returns the trap message.
+    fn trap<P: WasmParams, R: WasmResults>(&mut self, name: &str, params: P) -> String {
+        let f = self
+            .instance
+            .get_typed_func::<P, R>(&self.store, name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        match f.call(&mut self.store, params) {
+            Ok(_) => panic!("{name} returned instead of trapping"),
+            Err(e) => {
+                assert!(e.as_trap().is_some(), "{name}: not a trap: {e}");
+                e.to_string()
+            }
+        }
+    }
+
+    /// Asserts that `name`'s listing uses every mnemonic of `present` and
+    /// none of `absent`.
+    fn expect_ops(&self, name: &str, present: &[&str], absent: &[&str]) {
+        let listing = self.listing(name);
+        let ops = mnemonics(&listing);
+        for m in present {
+            assert!(ops.contains(m), "{name}: expected `{m}` in\n{listing}");
+        }
+        for m in absent {
+            assert!(!ops.contains(m), "{name}: unexpected `{m}` in\n{listing}");
+        }
+    }
+}
+
+/// The mnemonics of a listing, in order.
+fn mnemonics(listing: &str) -> Vec<&str> {
+    listing
+        .lines()
+        .filter(|l| l.contains(" @"))
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .collect()
+}
+
+/// The listing's instruction lines (without the header).
+fn instr_lines(listing: &str) -> Vec<&str> {
+    listing.lines().filter(|l| l.contains(" @")).collect()
+}
+
+const CMPS: [&str; 10] = [
+    "eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u",
+];
+
+fn cmp_i32(op: &str, a: i32, b: i32) -> bool {
+    let (ua, ub) = (a as u32, b as u32);
+    match op {
+        "eq" => a == b,
+        "ne" => a != b,
+        "lt_s" => a < b,
+        "lt_u" => ua < ub,
+        "gt_s" => a > b,
+        "gt_u" => ua > ub,
+        "le_s" => a <= b,
+        "le_u" => ua <= ub,
+        "ge_s" => a >= b,
+        "ge_u" => ua >= ub,
+        _ => unreachable!("{op}"),
+    }
+}
+
+fn cmp_i64(op: &str, a: i64, b: i64) -> bool {
+    let (ua, ub) = (a as u64, b as u64);
+    match op {
+        "eq" => a == b,
+        "ne" => a != b,
+        "lt_s" => a < b,
+        "lt_u" => ua < ub,
+        "gt_s" => a > b,
+        "gt_u" => ua > ub,
+        "le_s" => a <= b,
+        "le_u" => ua <= ub,
+        "ge_s" => a >= b,
+        "ge_u" => ua >= ub,
+        _ => unreachable!("{op}"),
+    }
+}
+
+/// One function per comparison: returns 1 when `br_if` is taken, else 0.
+fn br_if_module(ty: &str) -> String {
+    let mut wat = String::from("(module\n");
+    for op in CMPS {
+        wat.push_str(&format!(
+            r#"  (func (export "{op}") (param {ty} {ty}) (result i32)
+    block
+      local.get 0
+      local.get 1
+      {ty}.{op}
+      br_if 0
+      i32.const 0
+      return
+    end
+    i32.const 1)
+"#
+        ));
+    }
+    wat.push(')');
+    wat
+}
+
+#[test]
+fn compare_branch_i32_reg_reg() {
+    let mut fx = Fixture::new(&br_if_module("i32"));
+    insta::assert_snapshot!("compare_branch_i32_reg_reg", fx.all_listings());
+    for op in CMPS {
+        let fused = format!("br_i32_{op}");
+        let plain = format!("i32_{op}");
+        fx.expect_ops(op, &[&fused], &[&plain, "br_nez", "br_eqz"]);
+    }
+    // Outcomes worked out by hand, both directions and signed vs unsigned.
+    let hand: [(&str, i32, i32, i32); 16] = [
+        ("eq", 5, 5, 1),
+        ("eq", 5, -5, 0),
+        ("ne", 5, 5, 0),
+        ("ne", 0, i32::MIN, 1),
+        ("lt_s", -1, 0, 1),
+        ("lt_u", -1, 0, 0),
+        ("lt_s", 3, 3, 0),
+        ("gt_s", i32::MIN, i32::MAX, 0),
+        ("gt_u", i32::MIN, i32::MAX, 1),
+        ("le_s", 3, 3, 1),
+        ("le_u", i32::MIN, i32::MAX, 0),
+        ("le_u", 0, -1, 1),
+        ("ge_s", -2, -1, 0),
+        ("ge_u", -2, -1, 0),
+        ("ge_u", -1, -2, 1),
+        ("ge_s", i32::MAX, i32::MIN, 1),
+    ];
+    for (op, a, b, want) in hand {
+        assert_eq!(
+            fx.call::<(i32, i32), i32>(op, (a, b)),
+            want,
+            "{op}({a}, {b})"
+        );
+    }
+    // Every pair of boundary values, for every comparison.
+    let values = [i32::MIN, i32::MIN + 1, -1, 0, 1, 7, i32::MAX];
+    for op in CMPS {
+        for a in values {
+            for b in values {
+                let want = i32::from(cmp_i32(op, a, b));
+                assert_eq!(
+                    fx.call::<(i32, i32), i32>(op, (a, b)),
+                    want,
+                    "{op}({a}, {b})"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn compare_branch_i64_reg_reg() {
+    let mut fx = Fixture::new(&br_if_module("i64"));
+    insta::assert_snapshot!("compare_branch_i64_reg_reg", fx.all_listings());
+    for op in CMPS {
+        let fused = format!("br_i64_{op}");
+        let plain = format!("i64_{op}");
+        fx.expect_ops(op, &[&fused], &[&plain, "br_nez", "br_eqz"]);
+    }
+    const HI: i64 = 0x1_0000_0000;
+    let hand: [(&str, i64, i64, i32); 14] = [
+        // Equal low halves, different high halves.
+        ("eq", HI, 0, 0),
+        ("ne", HI, 0, 1),
+        ("eq", -1, -1, 1),
+        ("lt_u", 0xffff_ffff, HI, 1),
+        ("lt_s", -1, 0, 1),
+        ("lt_u", -1, 0, 0),
+        ("gt_s", i64::MIN, i64::MAX, 0),
+        ("gt_u", i64::MIN, i64::MAX, 1),
+        ("le_s", HI, HI, 1),
+        ("le_u", -1, HI, 0),
+        ("ge_s", -HI, 0, 0),
+        ("ge_u", -HI, 0, 1),
+        ("gt_s", HI, 0xffff_ffff, 1),
+        ("lt_s", i64::MIN, i64::MIN + 1, 1),
+    ];
+    for (op, a, b, want) in hand {
+        assert_eq!(
+            fx.call::<(i64, i64), i32>(op, (a, b)),
+            want,
+            "{op}({a}, {b})"
+        );
+    }
+    let values = [i64::MIN, -HI, -1, 0, 1, 0xffff_ffff, HI, i64::MAX];
+    for op in CMPS {
+        for a in values {
+            for b in values {
+                let want = i32::from(cmp_i64(op, a, b));
+                assert_eq!(
+                    fx.call::<(i64, i64), i32>(op, (a, b)),
+                    want,
+                    "{op}({a}, {b})"
+                );
+            }
+        }
+    }
+}
+
+/// `block; <x> <const> cmp; br_if 0; return 0; end; return 1`.
+fn br_if_fn(name: &str, ty: &str, body: &str) -> String {
+    format!(
+        r#"  (func (export "{name}") (param {ty}) (result i32)
+    block
+      {body}
+      br_if 0
+      i32.const 0
+      return
+    end
+    i32.const 1)
+"#
+    )
+}
+
+#[test]
+fn compare_branch_i32_reg_imm() {
+    let wat = [
+        br_if_fn("gt_u_100", "i32", "local.get 0 i32.const 100 i32.gt_u"),
+        br_if_fn("lt_s_neg5", "i32", "local.get 0 i32.const -5 i32.lt_s"),
+        br_if_fn(
+            "ge_u_min",
+            "i32",
+            "local.get 0 i32.const 0x80000000 i32.ge_u",
+        ),
+        br_if_fn("eq_zero", "i32", "local.get 0 i32.const 0 i32.eq"),
+        // Constant on the left: the comparison is mirrored.
+        br_if_fn("five_lt_s_x", "i32", "i32.const 5 local.get 0 i32.lt_s"),
+        br_if_fn("max_le_u_x", "i32", "i32.const -1 local.get 0 i32.le_u"),
+        br_if_fn("zero_ge_s_x", "i32", "i32.const 0 local.get 0 i32.ge_s"),
+        br_if_fn("ten_gt_u_x", "i32", "i32.const 10 local.get 0 i32.gt_u"),
+        br_if_fn("ff_ne_x", "i32", "i32.const 42 local.get 0 i32.ne"),
+    ]
+    .concat();
+    let mut fx = Fixture::new(&format!("(module\n{wat})"));
+    insta::assert_snapshot!("compare_branch_i32_reg_imm", fx.all_listings());
+    let fused = [
+        ("gt_u_100", "br_i32_gt_u_imm", "b=100,"),
+        ("lt_s_neg5", "br_i32_lt_s_imm", "b=-5,"),
+        ("ge_u_min", "br_i32_ge_u_imm", "b=-2147483648,"),
+        ("eq_zero", "br_i32_eq_imm", "b=0,"),
+        ("five_lt_s_x", "br_i32_gt_s_imm", "b=5,"),
+        ("max_le_u_x", "br_i32_ge_u_imm", "b=-1,"),
+        ("zero_ge_s_x", "br_i32_le_s_imm", "b=0,"),
+        ("ten_gt_u_x", "br_i32_lt_u_imm", "b=10,"),
+        ("ff_ne_x", "br_i32_ne_imm", "b=42,"),
+    ];
+    for (name, mnemonic, imm) in fused {
+        // The constant is an immediate: never materialized in a register.
+        fx.expect_ops(name, &[mnemonic], &["copy_imm32", "br_nez", "br_eqz"]);
+        let listing = fx.listing(name);
+        let line = instr_lines(&listing)[0];
+        assert!(
+            line.contains(mnemonic) && line.contains("a=r0") && line.contains(imm),
+            "{name}: {line}"
+        );
+    }
+    let cases: [(&str, i32, i32); 34] = [
+        ("gt_u_100", 100, 0),
+        ("gt_u_100", 101, 1),
+        ("gt_u_100", -1, 1),
+        ("gt_u_100", 0, 0),
+        ("lt_s_neg5", -5, 0),
+        ("lt_s_neg5", -6, 1),
+        ("lt_s_neg5", i32::MIN, 1),
+        ("lt_s_neg5", 5, 0),
+        ("ge_u_min", i32::MIN, 1),
+        ("ge_u_min", -1, 1),
+        ("ge_u_min", i32::MAX, 0),
+        ("ge_u_min", 0, 0),
+        ("eq_zero", 0, 1),
+        ("eq_zero", 1, 0),
+        ("eq_zero", i32::MIN, 0),
+        ("five_lt_s_x", 5, 0),
+        ("five_lt_s_x", 6, 1),
+        ("five_lt_s_x", -6, 0),
+        ("five_lt_s_x", i32::MAX, 1),
+        ("max_le_u_x", -1, 1),
+        ("max_le_u_x", -2, 0),
+        ("max_le_u_x", i32::MAX, 0),
+        ("zero_ge_s_x", 0, 1),
+        ("zero_ge_s_x", -1, 1),
+        ("zero_ge_s_x", 1, 0),
+        ("zero_ge_s_x", i32::MIN, 1),
+        ("ten_gt_u_x", 9, 1),
+        ("ten_gt_u_x", 10, 0),
+        ("ten_gt_u_x", -1, 0),
+        ("ten_gt_u_x", 0, 1),
+        ("ff_ne_x", 42, 0),
+        ("ff_ne_x", 43, 1),
+        ("ff_ne_x", 0, 1),
+        ("ff_ne_x", -42, 1),
+    ];
+    for (name, x, want) in cases {
+        assert_eq!(fx.call::<i32, i32>(name, x), want, "{name}({x})");
+    }
+}
+
+#[test]
+fn compare_branch_i64_reg_imm() {
+    let wat = [
+        br_if_fn("lt_s_neg1", "i64", "local.get 0 i64.const -1 i64.lt_s"),
+        // The immediate is sign-extended: `x <u -1` is `x != u64::MAX`.
+        br_if_fn("lt_u_neg1", "i64", "local.get 0 i64.const -1 i64.lt_u"),
+        br_if_fn(
+            "eq_i32_min",
+            "i64",
+            "local.get 0 i64.const -2147483648 i64.eq",
+        ),
+        br_if_fn(
+            "ge_s_i32_max",
+            "i64",
+            "local.get 0 i64.const 0x7fffffff i64.ge_s",
+        ),
+        // Constant on the left, mirrored.
+        br_if_fn("ten_gt_s_x", "i64", "i64.const 10 local.get 0 i64.gt_s"),
+        br_if_fn("zero_lt_u_x", "i64", "i64.const 0 local.get 0 i64.lt_u"),
+        // Constants that do not fit a sign-extended i32: no immediate form.
+        br_if_fn(
+            "eq_u32_max",
+            "i64",
+            "local.get 0 i64.const 0xffffffff i64.eq",
+        ),
+        br_if_fn(
+            "gt_u_2pow32",
+            "i64",
+            "local.get 0 i64.const 0x100000000 i64.gt_u",
+        ),
+    ]
+    .concat();
+    let mut fx = Fixture::new(&format!("(module\n{wat})"));
+    insta::assert_snapshot!("compare_branch_i64_reg_imm", fx.all_listings());
+    let fused = [
+        ("lt_s_neg1", "br_i64_lt_s_imm", "b=-1,"),
+        ("lt_u_neg1", "br_i64_lt_u_imm", "b=-1,"),
+        ("eq_i32_min", "br_i64_eq_imm", "b=-2147483648,"),
+        ("ge_s_i32_max", "br_i64_ge_s_imm", "b=2147483647,"),
+        ("ten_gt_s_x", "br_i64_lt_s_imm", "b=10,"),
+        ("zero_lt_u_x", "br_i64_gt_u_imm", "b=0,"),
+    ];
+    for (name, mnemonic, imm) in fused {
+        fx.expect_ops(name, &[mnemonic], &["copy_imm32", "copy_imm64", "br_nez64"]);
+        let listing = fx.listing(name);
+        let line = instr_lines(&listing)[0];
+        assert!(
+            line.contains(mnemonic) && line.contains("a=r0") && line.contains(imm),
+            "{name}: {line}"
+        );
+    }
+    fx.expect_ops(
+        "eq_u32_max",
+        &["copy_imm32", "br_i64_eq"],
+        &["br_i64_eq_imm"],
+    );
+    fx.expect_ops(
+        "gt_u_2pow32",
+        &["copy_imm64", "br_i64_gt_u"],
+        &["br_i64_gt_u_imm"],
+    );
+
+    const HI: i64 = 0x1_0000_0000;
+    let cases: [(&str, i64, i32); 33] = [
+        ("lt_s_neg1", -1, 0),
+        ("lt_s_neg1", -2, 1),
+        ("lt_s_neg1", 0, 0),
+        ("lt_s_neg1", i64::MIN, 1),
+        ("lt_u_neg1", -1, 0),
+        ("lt_u_neg1", -2, 1),
+        ("lt_u_neg1", 0xffff_ffff, 1),
+        ("lt_u_neg1", 0, 1),
+        ("eq_i32_min", -2147483648, 1),
+        ("eq_i32_min", 2147483648, 0),
+        ("eq_i32_min", 0xffff_ffff_8000_0000_u64 as i64, 1),
+        ("eq_i32_min", 0, 0),
+        ("ge_s_i32_max", 0x7fff_ffff, 1),
+        ("ge_s_i32_max", 0x7fff_fffe, 0),
+        ("ge_s_i32_max", HI, 1),
+        ("ge_s_i32_max", -1, 0),
+        ("ten_gt_s_x", 9, 1),
+        ("ten_gt_s_x", 10, 0),
+        ("ten_gt_s_x", i64::MIN, 1),
+        ("ten_gt_s_x", HI, 0),
+        ("zero_lt_u_x", 0, 0),
+        ("zero_lt_u_x", 1, 1),
+        ("zero_lt_u_x", HI, 1),
+        ("zero_lt_u_x", i64::MIN, 1),
+        ("eq_u32_max", 0xffff_ffff, 1),
+        ("eq_u32_max", -1, 0),
+        ("eq_u32_max", 0x7fff_ffff, 0),
+        ("gt_u_2pow32", HI, 0),
+        ("gt_u_2pow32", HI + 1, 1),
+        ("gt_u_2pow32", 0xffff_ffff, 0),
+        ("gt_u_2pow32", -1, 1),
+        ("gt_u_2pow32", i64::MAX, 1),
+        ("gt_u_2pow32", 0, 0),
+    ];
+    for (name, x, want) in cases {
+        assert_eq!(fx.call::<i64, i32>(name, x), want, "{name}({x})");
+    }
+}
+
+#[test]
+fn compare_branch_carrying_values() {
+    // A `br_if` whose target takes a value: the branch is inverted to skip
+    // the move-and-branch sequence; a loop's back edge branches backwards.
+    let mut fx = Fixture::new(
+        r#"(module
+  (func (export "pick") (param i32 i32) (result i32)
+    block (result i32)
+      i32.const 7
+      local.get 0
+      local.get 1
+      i32.lt_s
+      br_if 0
+      drop
+      i32.const 9
+    end)
+  (func (export "pick64_imm") (param i64) (result i64)
+    block (result i64)
+      local.get 0
+      local.get 0
+      i64.const 100
+      i64.gt_u
+      br_if 0
+      i64.const 1
+      i64.add
+    end)
+  (func (export "return_if") (param i32 i32) (result i32)
+    i32.const 5
+    local.get 0
+    i32.const -3
+    i32.le_s
+    br_if 0
+    drop
+    local.get 1)
+  (func (export "if_param") (param i32 i32) (result i32)
+    local.get 1
+    local.get 0
+    local.get 1
+    i32.gt_u
+    if (param i32) (result i32)
+      i32.const 1
+      i32.add
+    else
+      i32.const 2
+      i32.sub
+    end)
+  (func (export "count_up") (param i32) (result i32) (local i32)
+    loop
+      local.get 1
+      i32.const 1
+      i32.add
+      local.tee 1
+      local.get 0
+      i32.lt_s
+      br_if 0
+    end
+    local.get 1))"#,
+    );
+    insta::assert_snapshot!("compare_branch_carrying_values", fx.all_listings());
+    fx.expect_ops("pick", &["br_i32_ge_s", "br"], &["br_i32_lt_s", "i32_lt_s"]);
+    fx.expect_ops(
+        "pick64_imm",
+        &["br_i64_le_u_imm"],
+        &["i64_gt_u_imm", "br_nez"],
+    );
+    // Taken: return 5; the inverse comparison skips the return.
+    fx.expect_ops(
+        "return_if",
+        &["br_i32_gt_s_imm", "ret_imm32", "ret_reg"],
+        &["i32_le_s_imm"],
+    );
+    fx.expect_ops("if_param", &["br_i32_le_u"], &["i32_gt_u", "br_eqz"]);
+    fx.expect_ops(
+        "count_up",
+        &["i32_add_imm", "br_i32_lt_s"],
+        &["i32_lt_s", "br_nez"],
+    );
+    let listing = fx.listing("count_up");
+    let back = instr_lines(&listing)
+        .into_iter()
+        .find(|l| l.contains("br_i32_lt_s"))
+        .unwrap();
+    assert!(
+        back.contains("off=-"),
+        "the loop branch goes backwards: {back}"
+    );
+
+    assert_eq!(fx.call::<(i32, i32), i32>("pick", (1, 2)), 7);
+    assert_eq!(fx.call::<(i32, i32), i32>("pick", (2, 2)), 9);
+    assert_eq!(fx.call::<(i32, i32), i32>("pick", (-1, 0)), 7);
+    assert_eq!(fx.call::<(i32, i32), i32>("pick", (0, -1)), 9);
+    assert_eq!(fx.call::<i64, i64>("pick64_imm", 100), 101);
+    assert_eq!(fx.call::<i64, i64>("pick64_imm", 101), 101);
+    assert_eq!(fx.call::<i64, i64>("pick64_imm", -1), -1);
+    assert_eq!(fx.call::<i64, i64>("pick64_imm", 0), 1);
+    for (a, want) in [
+        (-3, 5),
+        (-4, 5),
+        (i32::MIN, 5),
+        (-2, 77),
+        (0, 77),
+        (i32::MAX, 77),
+    ] {
+        assert_eq!(
+            fx.call::<(i32, i32), i32>("return_if", (a, 77)),
+            want,
+            "return_if({a})"
+        );
+    }
+    // a >u b: b + 1, else b - 2.
+    let if_param: [(i32, i32, i32); 5] = [(5, 3, 4), (3, 5, 3), (5, 5, 3), (-1, 0, 1), (0, -1, -3)];
+    for (a, b, want) in if_param {
+        assert_eq!(
+            fx.call::<(i32, i32), i32>("if_param", (a, b)),
+            want,
+            "if_param({a}, {b})"
+        );
+    }
+    assert_eq!(fx.call::<i32, i32>("count_up", 1), 1);
+    assert_eq!(fx.call::<i32, i32>("count_up", 10), 10);
+    assert_eq!(fx.call::<i32, i32>("count_up", -5), 1);
+    assert_eq!(fx.call::<i32, i32>("count_up", 1000), 1000);
+}
+
+#[test]
+fn eqz_branch() {
+    let mut fx = Fixture::new(
+        r#"(module
+  (func (export "i32_eqz_br_if") (param i32) (result i32)
+    block
+      local.get 0
+      i32.eqz
+      br_if 0
+      i32.const 0
+      return
+    end
+    i32.const 1)
+  (func (export "i64_eqz_br_if") (param i64) (result i32)
+    block
+      local.get 0
+      i64.eqz
+      br_if 0
+      i32.const 0
+      return
+    end
+    i32.const 1)
+  (func (export "i32_eqz_if") (param i32) (result i32)
+    local.get 0
+    i32.eqz
+    if (result i32)
+      i32.const 1
+    else
+      i32.const 0
+    end)
+  (func (export "i64_eqz_if") (param i64) (result i32)
+    local.get 0
+    i64.eqz
+    if (result i32)
+      i32.const 1
+    else
+      i32.const 0
+    end)
+  (func (export "i32_br_if") (param i32) (result i32)
+    block
+      local.get 0
+      br_if 0
+      i32.const 0
+      return
+    end
+    i32.const 1)
+  (func (export "i32_if") (param i32) (result i32)
+    local.get 0
+    if (result i32)
+      i32.const 1
+    else
+      i32.const 0
+    end))"#,
+    );
+    insta::assert_snapshot!("eqz_branch", fx.all_listings());
+    let no_set = ["i32_eqz", "i64_eqz"];
+    fx.expect_ops("i32_eqz_br_if", &["br_eqz"], &no_set);
+    fx.expect_ops("i64_eqz_br_if", &["br_eqz64"], &no_set);
+    fx.expect_ops("i32_eqz_if", &["br_nez"], &no_set);
+    fx.expect_ops("i64_eqz_if", &["br_nez64"], &no_set);
+    fx.expect_ops("i32_br_if", &["br_nez"], &no_set);
+    fx.expect_ops("i32_if", &["br_eqz"], &no_set);
+
+    for name in ["i32_eqz_br_if", "i32_eqz_if"] {
+        assert_eq!(fx.call::<i32, i32>(name, 0), 1, "{name}(0)");
+        assert_eq!(fx.call::<i32, i32>(name, 1), 0, "{name}(1)");
+        assert_eq!(fx.call::<i32, i32>(name, -1), 0, "{name}(-1)");
+        assert_eq!(fx.call::<i32, i32>(name, i32::MIN), 0, "{name}(MIN)");
+    }
+    for name in ["i32_br_if", "i32_if"] {
+        assert_eq!(fx.call::<i32, i32>(name, 0), 0, "{name}(0)");
+        assert_eq!(fx.call::<i32, i32>(name, 1), 1, "{name}(1)");
+        assert_eq!(fx.call::<i32, i32>(name, -1), 1, "{name}(-1)");
+        assert_eq!(fx.call::<i32, i32>(name, i32::MIN), 1, "{name}(MIN)");
+    }
+    for name in ["i64_eqz_br_if", "i64_eqz_if"] {
+        assert_eq!(fx.call::<i64, i32>(name, 0), 1, "{name}(0)");
+        assert_eq!(fx.call::<i64, i32>(name, 1), 0, "{name}(1)");
+        // The low half is zero: the test must look at all 64 bits.
+        assert_eq!(fx.call::<i64, i32>(name, 0x1_0000_0000), 0, "{name}(2^32)");
+        assert_eq!(fx.call::<i64, i32>(name, i64::MIN), 0, "{name}(MIN)");
+        assert_eq!(fx.call::<i64, i32>(name, -1), 0, "{name}(-1)");
+    }
+}
+
+#[test]
+fn compare_fused_into_if() {
+    // `if` branches to its else arm when the condition fails: the fused
+    // branch carries the inverse comparison.
+    let mut fx = Fixture::new(
+        r#"(module
+  (func (export "lt_s") (param i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.lt_s
+    if (result i32)
+      i32.const 1
+    else
+      i32.const 2
+    end)
+  (func (export "gt_u_imm") (param i32) (result i32)
+    local.get 0
+    i32.const 10
+    i32.gt_u
+    if (result i32)
+      i32.const 1
+    else
+      i32.const 2
+    end)
+  (func (export "ten_gt_u_x") (param i32) (result i32)
+    i32.const 10
+    local.get 0
+    i32.gt_u
+    if (result i32)
+      i32.const 1
+    else
+      i32.const 2
+    end)
+  (func (export "i64_ne") (param i64 i64) (result i32)
+    local.get 0
+    local.get 1
+    i64.ne
+    if (result i32)
+      i32.const 1
+    else
+      i32.const 2
+    end)
+  (func (export "i64_le_s_imm") (param i64) (result i32)
+    local.get 0
+    i64.const -3
+    i64.le_s
+    if (result i32)
+      i32.const 1
+    else
+      i32.const 2
+    end)
+  (func (export "no_else") (param i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.ge_u
+    if
+      i32.const 100
+      local.set 0
+    end
+    local.get 0))"#,
+    );
+    insta::assert_snapshot!("compare_fused_into_if", fx.all_listings());
+    fx.expect_ops(
+        "lt_s",
+        &["br_i32_ge_s"],
+        &["i32_lt_s", "br_eqz", "br_i32_lt_s"],
+    );
+    fx.expect_ops(
+        "gt_u_imm",
+        &["br_i32_le_u_imm"],
+        &["i32_gt_u_imm", "br_eqz"],
+    );
+    // 10 > x  <=>  x < 10, inverted: x >= 10.
+    fx.expect_ops("ten_gt_u_x", &["br_i32_ge_u_imm"], &["i32_gt_u", "br_eqz"]);
+    fx.expect_ops("i64_ne", &["br_i64_eq"], &["i64_ne", "br_eqz"]);
+    fx.expect_ops(
+        "i64_le_s_imm",
+        &["br_i64_gt_s_imm"],
+        &["i64_le_s_imm", "br_eqz"],
+    );
+    fx.expect_ops("no_else", &["br_i32_lt_u"], &["i32_ge_u", "br_eqz"]);
+
+    let i32_cases: [(i32, i32, i32); 6] = [
+        (1, 2, 1),
+        (2, 2, 2),
+        (-1, 0, 1),
+        (0, -1, 2),
+        (i32::MIN, i32::MAX, 1),
+        (i32::MAX, i32::MIN, 2),
+    ];
+    for (a, b, want) in i32_cases {
+        assert_eq!(
+            fx.call::<(i32, i32), i32>("lt_s", (a, b)),
+            want,
+            "lt_s({a}, {b})"
+        );
+    }
+    for (x, want) in [(10, 2), (11, 1), (0, 2), (-1, 1)] {
+        assert_eq!(fx.call::<i32, i32>("gt_u_imm", x), want, "gt_u_imm({x})");
+    }
+    for (x, want) in [(9, 1), (10, 2), (0, 1), (-1, 2)] {
+        assert_eq!(
+            fx.call::<i32, i32>("ten_gt_u_x", x),
+            want,
+            "ten_gt_u_x({x})"
+        );
+    }
+    let i64_cases: [(i64, i64, i32); 4] =
+        [(1, 1, 2), (1, 2, 1), (0x1_0000_0000, 0, 1), (-1, -1, 2)];
+    for (a, b, want) in i64_cases {
+        assert_eq!(
+            fx.call::<(i64, i64), i32>("i64_ne", (a, b)),
+            want,
+            "i64_ne({a}, {b})"
+        );
+    }
+    for (x, want) in [(-3, 1), (-2, 2), (i64::MIN, 1), (0x1_0000_0000, 2), (-4, 1)] {
+        assert_eq!(
+            fx.call::<i64, i32>("i64_le_s_imm", x),
+            want,
+            "i64_le_s_imm({x})"
+        );
+    }
+    for (a, b, want) in [
+        (5, 5, 100),
+        (6, 5, 100),
+        (4, 5, 4),
+        (-1, 5, 100),
+        (5, -1, 5),
+    ] {
+        assert_eq!(
+            fx.call::<(i32, i32), i32>("no_else", (a, b)),
+            want,
+            "no_else({a}, {b})"
+        );
+    }
+}
+
+#[test]
+fn select_with_fused_compare() {
+    let mut fx = Fixture::new(
+        r#"(module
+  (func (export "lt_s") (param i32 i32 i32 i32) (result i32)
+    local.get 2
+    local.get 3
+    local.get 0
+    local.get 1
+    i32.lt_s
+    select)
+  (func (export "lt_u_imm") (param i32 i32 i32) (result i32)
+    local.get 1
+    local.get 2
+    local.get 0
+    i32.const 7
+    i32.lt_u
+    select)
+  (func (export "seven_lt_s_x") (param i32 i32 i32) (result i32)
+    local.get 1
+    local.get 2
+    i32.const 7
+    local.get 0
+    i32.lt_s
+    select)
+  (func (export "i64_ge_u") (param i64 i64 i64 i64) (result i64)
+    local.get 2
+    local.get 3
+    local.get 0
+    local.get 1
+    i64.ge_u
+    select)
+  (func (export "i64_eq_i32_vals") (param i64 i64 i32 i32) (result i32)
+    local.get 2
+    local.get 3
+    local.get 0
+    local.get 1
+    i64.eq
+    select)
+  (func (export "const_vals") (param i32 i32) (result i32)
+    i32.const 100
+    i32.const -100
+    local.get 0
+    local.get 1
+    i32.gt_s
+    select))"#,
+    );
+    insta::assert_snapshot!("select_with_fused_compare", fx.all_listings());
+    fx.expect_ops("lt_s", &["select_i32_lt_s"], &["i32_lt_s", "select"]);
+    fx.expect_ops(
+        "lt_u_imm",
+        &["select_i32_lt_u"],
+        &["i32_lt_u_imm", "select"],
+    );
+    // 7 < x  <=>  x > 7.
+    fx.expect_ops(
+        "seven_lt_s_x",
+        &["select_i32_gt_s"],
+        &["select_i32_lt_s", "i32_lt_s", "select"],
+    );
+    fx.expect_ops("i64_ge_u", &["select_i64_ge_u"], &["i64_ge_u", "select64"]);
+    fx.expect_ops("i64_eq_i32_vals", &["select_i64_eq"], &["i64_eq", "select"]);
+    fx.expect_ops("const_vals", &["select_i32_gt_s"], &["i32_gt_s", "select"]);
+    let listing = fx.listing("lt_s");
+    assert!(
+        listing.contains("x=r0, y=r1, a=r2, b=r3"),
+        "operands straight from the locals:\n{listing}"
+    );
+
+    for (x, y, want) in [
+        (1, 2, 10),
+        (2, 2, 20),
+        (-1, 0, 10),
+        (0, -1, 20),
+        (i32::MIN, i32::MAX, 10),
+    ] {
+        assert_eq!(
+            fx.call::<(i32, i32, i32, i32), i32>("lt_s", (x, y, 10, 20)),
+            want,
+            "lt_s({x}, {y})"
+        );
+    }
+    for (x, want) in [(6, 10), (7, 20), (0, 10), (-1, 20)] {
+        assert_eq!(
+            fx.call::<(i32, i32, i32), i32>("lt_u_imm", (x, 10, 20)),
+            want,
+            "lt_u_imm({x})"
+        );
+    }
+    for (x, want) in [(8, 10), (7, 20), (-8, 20), (i32::MAX, 10)] {
+        assert_eq!(
+            fx.call::<(i32, i32, i32), i32>("seven_lt_s_x", (x, 10, 20)),
+            want,
+            "seven_lt_s_x({x})"
+        );
+    }
+    const A: i64 = 0x1234_5678_9abc_def0;
+    const B: i64 = -0x0fed_cba9_8765_4321;
+    let i64_cases: [(i64, i64, i64); 5] = [(1, 1, A), (2, 1, A), (1, 2, B), (-1, 0, A), (0, -1, B)];
+    for (x, y, want) in i64_cases {
+        assert_eq!(
+            fx.call::<(i64, i64, i64, i64), i64>("i64_ge_u", (x, y, A, B)),
+            want,
+            "i64_ge_u({x}, {y})"
+        );
+    }
+    let eq_cases: [(i64, i64, i32); 4] = [
+        (5, 5, -1),
+        (0x1_0000_0005, 5, 3),
+        (-1, -1, -1),
+        (0, i64::MIN, 3),
+    ];
+    for (x, y, want) in eq_cases {
+        assert_eq!(
+            fx.call::<(i64, i64, i32, i32), i32>("i64_eq_i32_vals", (x, y, -1, 3)),
+            want,
+            "i64_eq({x}, {y})"
+        );
+    }
+    for (x, y, want) in [
+        (1, 0, 100),
+        (0, 0, -100),
+        (-1, 0, -100),
+        (i32::MAX, i32::MIN, 100),
+    ] {
+        assert_eq!(
+            fx.call::<(i32, i32), i32>("const_vals", (x, y)),
+            want,
+            "const_vals({x}, {y})"
+        );
+    }
+}
+
+#[test]
+fn select_eqz_and_plain() {
+    let mut fx = Fixture::new(
+        r#"(module
+  (func (export "eqz32") (param i32 i32 i32) (result i32)
+    local.get 1
+    local.get 2
+    local.get 0
+    i32.eqz
+    select)
+  (func (export "eqz64") (param i64 i32 i32) (result i32)
+    local.get 1
+    local.get 2
+    local.get 0
+    i64.eqz
+    select)
+  (func (export "plain") (param i32 i32 i32) (result i32)
+    local.get 1
+    local.get 2
+    local.get 0
+    select)
+  (func (export "typed_i64") (param i64 i64 i32) (result i64)
+    local.get 0
+    local.get 1
+    local.get 2
+    i32.const 1
+    i32.and
+    select (result i64))
+  (func (export "f64") (param f64 f64 i32) (result f64)
+    local.get 0
+    local.get 1
+    local.get 2
+    select))"#,
+    );
+    insta::assert_snapshot!("select_eqz_and_plain", fx.all_listings());
+    fx.expect_ops("eqz32", &["select"], &["i32_eqz", "select64"]);
+    fx.expect_ops("eqz64", &["select64"], &["i64_eqz", "select"]);
+    fx.expect_ops("plain", &["select"], &["select64"]);
+    fx.expect_ops("typed_i64", &["i32_and_imm", "select"], &["copy_imm32"]);
+    fx.expect_ops("f64", &["select"], &[]);
+
+    for (c, want) in [(0, 10), (1, 20), (-1, 20), (i32::MIN, 20)] {
+        assert_eq!(
+            fx.call::<(i32, i32, i32), i32>("eqz32", (c, 10, 20)),
+            want,
+            "eqz32({c})"
+        );
+        // Plain select picks the first value when the condition is nonzero.
+        let plain = if c == 0 { 20 } else { 10 };
+        assert_eq!(
+            fx.call::<(i32, i32, i32), i32>("plain", (c, 10, 20)),
+            plain,
+            "plain({c})"
+        );
+    }
+    for (c, want) in [(0, 10), (1, 20), (0x1_0000_0000, 20), (i64::MIN, 20)] {
+        assert_eq!(
+            fx.call::<(i64, i32, i32), i32>("eqz64", (c, 10, 20)),
+            want,
+            "eqz64({c})"
+        );
+    }
+    const A: i64 = -2;
+    const B: i64 = 0x7777_0000_0000_0001;
+    for (c, want) in [(1, A), (2, B), (3, A), (0, B), (-1, A)] {
+        assert_eq!(
+            fx.call::<(i64, i64, i32), i64>("typed_i64", (A, B, c)),
+            want,
+            "typed_i64({c})"
+        );
+    }
+    assert_eq!(fx.call::<(f64, f64, i32), f64>("f64", (1.5, -2.5, 1)), 1.5);
+    assert_eq!(fx.call::<(f64, f64, i32), f64>("f64", (1.5, -2.5, 0)), -2.5);
+}
+
+#[test]
+fn constant_moves() {
+    let mut fx = Fixture::new(
+        r#"(module
+  (func (export "consts") (result i32 i64 i64 i64 f32 f64)
+    (local i32 i64 i64 i64 f32 f64)
+    i32.const -1
+    local.set 0
+    i64.const 0x123456789abcdef0
+    local.set 1
+    i64.const -1
+    local.set 2
+    i64.const 0xffffffff
+    local.set 3
+    f32.const 1.5
+    local.set 4
+    f64.const -2.5
+    local.set 5
+    local.get 0
+    local.get 1
+    local.get 2
+    local.get 3
+    local.get 4
+    local.get 5)
+  (func (export "overwrite") (param i32) (result i32)
+    i32.const 7
+    local.set 0
+    local.get 0))"#,
+    );
+    insta::assert_snapshot!("constant_moves", fx.all_listings());
+    let listing = fx.listing("consts");
+    for line in [
+        "copy_imm32 dst=r0, imm=4294967295",
+        "copy_imm64 dst=r1, imm=1311768467463790320",
+        "copy_imm64 dst=r2, imm=18446744073709551615",
+        "copy_imm32 dst=r3, imm=4294967295",
+        "copy_imm32 dst=r4, imm=1069547520",
+        "copy_imm64 dst=r5, imm=13836183955189006336",
+    ] {
+        assert!(listing.contains(line), "missing `{line}` in\n{listing}");
+    }
+    fx.expect_ops("overwrite", &["copy_imm32", "ret_reg"], &["copy"]);
+    let got = fx.call::<(), (i32, i64, i64, i64, f32, f64)>("consts", ());
+    assert_eq!(got, (-1, 0x1234_5678_9abc_def0, -1, 0xffff_ffff, 1.5, -2.5));
+    assert_eq!(fx.call::<i32, i32>("overwrite", 123), 7);
+}
+
+#[test]
+fn arithmetic_with_immediate() {
+    let mut fx = Fixture::new(
+        r#"(module
+  (func (export "add_imm") (param i32) (result i32)
+    local.get 0 i32.const 7 i32.add)
+  (func (export "mul_const_left") (param i32) (result i32)
+    i32.const 3 local.get 0 i32.mul)
+  (func (export "and_const_left") (param i32) (result i32)
+    i32.const 0xff local.get 0 i32.and)
+  (func (export "sub_imm") (param i32) (result i32)
+    local.get 0 i32.const 10 i32.sub)
+  (func (export "sub_const_left") (param i32) (result i32)
+    i32.const 10 local.get 0 i32.sub)
+  (func (export "shl_const_left") (param i32) (result i32)
+    i32.const 1 local.get 0 i32.shl)
+  (func (export "shr_u_imm") (param i32) (result i32)
+    local.get 0 i32.const 33 i32.shr_u)
+  (func (export "i64_add_neg") (param i64) (result i64)
+    local.get 0 i64.const -1 i64.add)
+  (func (export "i64_xor_const_left") (param i64) (result i64)
+    i64.const -256 local.get 0 i64.xor)
+  (func (export "i64_and_u32_max") (param i64) (result i64)
+    local.get 0 i64.const 0xffffffff i64.and)
+  (func (export "i64_sub_const_left") (param i64) (result i64)
+    i64.const 100 local.get 0 i64.sub)
+  (func (export "i64_rotl_imm") (param i64) (result i64)
+    local.get 0 i64.const 68 i64.rotl))"#,
+    );
+    insta::assert_snapshot!("arithmetic_with_immediate", fx.all_listings());
+    fx.expect_ops("add_imm", &["i32_add_imm"], &["i32_add", "copy_imm32"]);
+    fx.expect_ops(
+        "mul_const_left",
+        &["i32_mul_imm"],
+        &["i32_mul", "copy_imm32"],
+    );
+    fx.expect_ops(
+        "and_const_left",
+        &["i32_and_imm"],
+        &["i32_and", "copy_imm32"],
+    );
+    fx.expect_ops(
+        "sub_imm",
+        &["i32_sub_imm"],
+        &["i32_sub", "i32_add_imm", "copy_imm32"],
+    );
+    // Not commutative: the constant on the left stays a register operand.
+    fx.expect_ops(
+        "sub_const_left",
+        &["copy_imm32", "i32_sub"],
+        &["i32_sub_imm", "i32_add_imm"],
+    );
+    fx.expect_ops(
+        "shl_const_left",
+        &["copy_imm32", "i32_shl"],
+        &["i32_shl_imm"],
+    );
+    fx.expect_ops("shr_u_imm", &["i32_shr_u_imm"], &["i32_shr_u"]);
+    fx.expect_ops("i64_add_neg", &["i64_add_imm"], &["i64_add", "copy_imm64"]);
+    fx.expect_ops(
+        "i64_xor_const_left",
+        &["i64_xor_imm"],
+        &["i64_xor", "copy_imm64"],
+    );
+    // 0xffffffff is not a sign-extended i32: no immediate form.
+    fx.expect_ops(
+        "i64_and_u32_max",
+        &["copy_imm32", "i64_and"],
+        &["i64_and_imm"],
+    );
+    fx.expect_ops(
+        "i64_sub_const_left",
+        &["copy_imm32", "i64_sub"],
+        &["i64_sub_imm"],
+    );
+    fx.expect_ops("i64_rotl_imm", &["i64_rotl_imm"], &["i64_rotl"]);
+    for (name, imm) in [
+        ("add_imm", "a=r0, b=7"),
+        ("mul_const_left", "a=r0, b=3"),
+        ("and_const_left", "a=r0, b=255"),
+        ("sub_imm", "a=r0, b=10"),
+        ("i64_add_neg", "a=r0, b=-1"),
+        ("i64_xor_const_left", "a=r0, b=-256"),
+    ] {
+        let listing = fx.listing(name);
+        assert!(
+            listing.contains(imm),
+            "{name}: expected `{imm}` in\n{listing}"
+        );
+    }
+
+    let i32_cases: [(&str, i32, i32); 22] = [
+        ("add_imm", 1, 8),
+        ("add_imm", -7, 0),
+        ("add_imm", i32::MAX, i32::MIN + 6),
+        ("mul_const_left", 5, 15),
+        ("mul_const_left", -5, -15),
+        ("mul_const_left", 0x4000_0000, -0x4000_0000),
+        ("and_const_left", 0x1234, 0x34),
+        ("and_const_left", -1, 0xff),
+        ("sub_imm", 15, 5),
+        ("sub_imm", 0, -10),
+        ("sub_imm", i32::MIN, i32::MAX - 9),
+        ("sub_const_left", 3, 7),
+        ("sub_const_left", 15, -5),
+        ("sub_const_left", i32::MIN, i32::MIN + 10),
+        ("shl_const_left", 0, 1),
+        ("shl_const_left", 31, i32::MIN),
+        ("shl_const_left", 32, 1),
+        ("shl_const_left", 35, 8),
+        ("shr_u_imm", 8, 4),
+        ("shr_u_imm", -1, i32::MAX),
+        ("shr_u_imm", 1, 0),
+        ("shr_u_imm", i32::MIN, 0x4000_0000),
+    ];
+    for (name, x, want) in i32_cases {
+        assert_eq!(fx.call::<i32, i32>(name, x), want, "{name}({x})");
+    }
+    let i64_cases: [(&str, i64, i64); 16] = [
+        ("i64_add_neg", 0, -1),
+        ("i64_add_neg", 0x1_0000_0000, 0xffff_ffff),
+        ("i64_add_neg", i64::MIN, i64::MAX),
+        ("i64_xor_const_left", 0, -256),
+        ("i64_xor_const_left", -1, 255),
+        ("i64_xor_const_left", 0x1ff, -257),
+        ("i64_and_u32_max", -1, 0xffff_ffff),
+        ("i64_and_u32_max", 0x1_2345_6789, 0x2345_6789),
+        ("i64_and_u32_max", i64::MIN, 0),
+        ("i64_sub_const_left", 1, 99),
+        ("i64_sub_const_left", 101, -1),
+        ("i64_sub_const_left", i64::MIN, i64::MIN + 100),
+        ("i64_rotl_imm", 1, 16),
+        ("i64_rotl_imm", i64::MIN, 8),
+        (
+            "i64_rotl_imm",
+            0x0f00_0000_0000_0000,
+            -0x1000_0000_0000_0000,
+        ),
+        ("i64_rotl_imm", -1, -1),
+    ];
+    for (name, x, want) in i64_cases {
+        assert_eq!(fx.call::<i64, i64>(name, x), want, "{name}({x})");
+    }
+}
+
+#[test]
+fn load_store_offset_folded() {
+    let mut fx = Fixture::new(
+        r#"(module
+  (memory 1)
+  (data (i32.const 0) "\01\02\03\80\ff\7f")
+  (func (export "store_load") (param i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.store offset=8
+    local.get 0
+    i32.load offset=8)
+  (func (export "load8_s") (param i32) (result i64)
+    local.get 0
+    i64.load8_s offset=3)
+  (func (export "load16_u") (param i32) (result i32)
+    local.get 0
+    i32.load16_u offset=4)
+  (func (export "store_i64") (param i32 i64)
+    local.get 0
+    local.get 1
+    i64.store offset=100)
+  (func (export "load_i64") (param i32) (result i64)
+    local.get 0
+    i64.load offset=100)
+  (func (export "load_last") (param i32) (result i32)
+    local.get 0
+    i32.load offset=65532)
+  (func (export "load_wrap") (param i32) (result i32)
+    local.get 0
+    i32.load offset=16))"#,
+    );
+    insta::assert_snapshot!("load_store_offset_folded", fx.all_listings());
+    let folded = [
+        ("store_load", "i32_store", "offset=8"),
+        ("store_load", "i32_load", "offset=8"),
+        ("load8_s", "i64_load8_s", "offset=3"),
+        ("load16_u", "i32_load16_u", "offset=4"),
+        ("store_i64", "i64_store", "offset=100"),
+        ("load_i64", "i64_load", "offset=100"),
+        ("load_last", "i32_load", "offset=65532"),
+        ("load_wrap", "i32_load", "offset=16"),
+    ];
+    for (name, mnemonic, offset) in folded {
+        let listing = fx.listing(name);
+        let found = instr_lines(&listing).into_iter().any(|l| {
+            l.split_whitespace().nth(2) == Some(mnemonic)
+                && l.contains(offset)
+                && l.contains("addr=r0")
+        });
+        assert!(
+            found,
+            "{name}: expected `{mnemonic} ... addr=r0 ... {offset}` in\n{listing}"
+        );
+        // No separate address computation.
+        fx.expect_ops(name, &[], &["i32_add", "i32_add_imm", "copy"]);
+    }
+
+    assert_eq!(
+        fx.call::<(i32, i32), i32>("store_load", (0, 0x1234_5678)),
+        0x1234_5678
+    );
+    assert_eq!(fx.call::<(i32, i32), i32>("store_load", (65524, -2)), -2);
+    assert_eq!(fx.call::<i32, i64>("load8_s", 0), -128);
+    assert_eq!(fx.call::<i32, i64>("load8_s", 1), -1);
+    assert_eq!(fx.call::<i32, i64>("load8_s", 2), 0x7f);
+    // Bytes 4 and 5 are 0xff, 0x7f; the store above left 0x12345678 at 8.
+    assert_eq!(fx.call::<i32, i32>("load16_u", 0), 0x7fff);
+    assert_eq!(fx.call::<i32, i32>("load16_u", 4), 0x5678);
+    fx.call::<(i32, i64), ()>("store_i64", (8, -0x0123_4567_89ab_cdef));
+    assert_eq!(fx.call::<i32, i64>("load_i64", 8), -0x0123_4567_89ab_cdef);
+    assert_eq!(fx.call::<i32, i32>("load16_u", 104), 0x3211);
+    assert_eq!(fx.call::<i32, i32>("load_last", 0), -2);
+    fx.call::<(i32, i64), ()>("store_i64", (65428, 0x0102_0304_0506_0708));
+    assert_eq!(fx.call::<i32, i32>("load_last", 0), 0x0102_0304);
+
+    let oob = "out of bounds memory access";
+    // The access would end one byte past the memory.
+    assert_eq!(fx.trap::<(i32, i32), i32>("store_load", (65525, 1)), oob);
+    assert_eq!(fx.trap::<(i32, i32), i32>("store_load", (65528, 1)), oob);
+    assert_eq!(fx.trap::<i32, i32>("load_last", 1), oob);
+    assert_eq!(fx.trap::<i32, i64>("load_i64", 65429), oob);
+    assert_eq!(fx.trap::<(i32, i64), ()>("store_i64", (65429, 1)), oob);
+    // Address plus offset exceeds 2^32: must not wrap around to 0.
+    assert_eq!(fx.trap::<i32, i32>("load_wrap", -16), oob);
+    assert_eq!(fx.trap::<i32, i32>("load_wrap", -1), oob);
+    assert_eq!(fx.trap::<i32, i32>("load_wrap", i32::MIN), oob);
+    assert_eq!(fx.trap::<i32, i64>("load8_s", -3), oob);
+    // A trapping store wrote nothing.
+    assert_eq!(fx.call::<i32, i32>("load_last", 0), 0x0102_0304);
+}
+
+#[test]
+fn return_forms() {
+    let mut fx = Fixture::new(
+        r#"(module
+  (func (export "ret_local") (param i32) (result i32)
+    local.get 0)
+  (func (export "ret_temp") (param i32) (result i32)
+    local.get 0
+    i32.popcnt)
+  (func (export "ret_imm32") (result i32)
+    i32.const -7)
+  (func (export "ret_imm64") (result i64)
+    i64.const -7)
+  (func (export "ret_i64_small") (result i64)
+    i64.const 7)
+  (func (export "ret_f64") (result f64)
+    f64.const 1.5)
+  (func (export "ret_early") (param i32) (result i32)
+    local.get 0
+    if
+      i32.const 1
+      return
+    end
+    i32.const 2)
+  (func (export "ret_span2") (param i32 i64) (result i64 i32)
+    local.get 1
+    local.get 0)
+  (func (export "ret_span3") (param i32 i32) (result i32 i32 i32)
+    local.get 1
+    local.get 0
+    i32.const 9)
+  (func (export "ret_void")))"#,
+    );
+    insta::assert_snapshot!("return_forms", fx.all_listings());
+    fx.expect_ops("ret_local", &["ret_reg"], &["copy"]);
+    assert!(fx.listing("ret_local").contains("ret_reg src=r0"));
+    fx.expect_ops("ret_temp", &["i32_popcnt", "ret_reg"], &["copy"]);
+    fx.expect_ops("ret_imm32", &["ret_imm32"], &["copy_imm32", "ret_reg"]);
+    assert!(fx.listing("ret_imm32").contains("ret_imm32 imm=4294967289"));
+    fx.expect_ops("ret_imm64", &["ret_imm64"], &["copy_imm64", "ret_reg"]);
+    assert!(fx
+        .listing("ret_imm64")
+        .contains("ret_imm64 imm=18446744073709551609"));
+    fx.expect_ops("ret_i64_small", &["ret_imm32"], &["ret_imm64"]);
+    fx.expect_ops("ret_f64", &["ret_imm64"], &["ret_reg"]);
+    fx.expect_ops("ret_early", &["br_eqz", "ret_imm32"], &["ret_reg"]);
+    assert_eq!(
+        mnemonics(&fx.listing("ret_early"))
+            .iter()
+            .filter(|m| **m == "ret_imm32")
+            .count(),
+        2
+    );
+    fx.expect_ops("ret_span2", &["ret_span"], &["ret_reg"]);
+    assert!(fx.listing("ret_span2").contains("len=2"));
+    fx.expect_ops("ret_span3", &["ret_span"], &["ret_reg"]);
+    assert!(fx.listing("ret_span3").contains("len=3"));
+    fx.expect_ops("ret_void", &["ret"], &[]);
+
+    assert_eq!(fx.call::<i32, i32>("ret_local", -5), -5);
+    assert_eq!(fx.call::<i32, i32>("ret_temp", -1), 32);
+    assert_eq!(fx.call::<i32, i32>("ret_temp", 0x0f0f), 8);
+    assert_eq!(fx.call::<(), i32>("ret_imm32", ()), -7);
+    assert_eq!(fx.call::<(), i64>("ret_imm64", ()), -7);
+    assert_eq!(fx.call::<(), u64>("ret_i64_small", ()), 7);
+    assert_eq!(fx.call::<(), f64>("ret_f64", ()), 1.5);
+    assert_eq!(fx.call::<i32, i32>("ret_early", 5), 1);
+    assert_eq!(fx.call::<i32, i32>("ret_early", 0), 2);
+    assert_eq!(
+        fx.call::<(i32, i64), (i64, i32)>("ret_span2", (-1, i64::MIN)),
+        (i64::MIN, -1)
+    );
+    assert_eq!(
+        fx.call::<(i32, i32), (i32, i32, i32)>("ret_span3", (1, 2)),
+        (2, 1, 9)
+    );
+    assert_eq!(
+        fx.call::<(i32, i32), (i32, i32, i32)>("ret_span3", (i32::MIN, -1)),
+        (-1, i32::MIN, 9)
+    );
+    fx.call::<(), ()>("ret_void", ());
+}
+
+#[test]
+fn local_set_retargets_result() {
+    let mut fx = Fixture::new(
+        r#"(module
+  (memory 1)
+  (data (i32.const 16) "\2a")
+  (func (export "add_set") (param i32 i32) (result i32) (local i32)
+    local.get 0
+    local.get 1
+    i32.add
+    local.set 2
+    local.get 2)
+  (func (export "imm_set") (param i32) (result i32) (local i32)
+    local.get 0
+    i32.const 5
+    i32.mul
+    local.set 1
+    local.get 1)
+  (func (export "cmp_set") (param i32 i32) (result i32) (local i32)
+    local.get 0
+    local.get 1
+    i32.lt_u
+    local.set 2
+    local.get 2)
+  (func (export "load_set") (param i32) (result i32) (local i32)
+    local.get 0
+    i32.load8_u
+    local.set 1
+    local.get 1)
+  (func (export "into_operand") (param i32 i32) (result i32)
+    local.get 0
+    local.get 1
+    i32.sub
+    local.set 1
+    local.get 1)
+  (func (export "old_value_kept") (param i32 i32) (result i32)
+    local.get 0
+    local.get 0
+    local.get 1
+    i32.add
+    local.set 0
+    local.get 0
+    i32.sub))"#,
+    );
+    insta::assert_snapshot!("local_set_retargets_result", fx.all_listings());
+    let single = [
+        ("add_set", "i32_add dst=r2, a=r0, b=r1"),
+        ("imm_set", "i32_mul_imm dst=r1, a=r0, b=5"),
+        ("cmp_set", "i32_lt_u dst=r2, a=r0, b=r1"),
+        ("load_set", "i32_load8_u dst=r1, addr=r0"),
+        ("into_operand", "i32_sub dst=r1, a=r0, b=r1"),
+    ];
+    for (name, first) in single {
+        let listing = fx.listing(name);
+        let lines = instr_lines(&listing);
+        // The operation writes the local itself, then the local is returned.
+        assert_eq!(lines.len(), 2, "{name}:\n{listing}");
+        assert!(
+            lines[0].contains(first),
+            "{name}: expected `{first}` in\n{listing}"
+        );
+        assert!(lines[1].contains("ret_reg"), "{name}:\n{listing}");
+    }
+    // The pending `local.get 0` is preserved before the add overwrites r0.
+    let listing = fx.listing("old_value_kept");
+    let ops = mnemonics(&listing);
+    let copy = ops
+        .iter()
+        .position(|m| *m == "copy")
+        .expect("a preservation copy");
+    let add = ops.iter().position(|m| *m == "i32_add").expect("i32_add");
+    assert!(copy < add, "copy before add:\n{listing}");
+    assert!(listing.contains("i32_add dst=r0, a=r0, b=r1"), "{listing}");
+
+    assert_eq!(fx.call::<(i32, i32), i32>("add_set", (2, 3)), 5);
+    assert_eq!(
+        fx.call::<(i32, i32), i32>("add_set", (i32::MAX, 1)),
+        i32::MIN
+    );
+    assert_eq!(fx.call::<i32, i32>("imm_set", 7), 35);
+    assert_eq!(fx.call::<i32, i32>("imm_set", -7), -35);
+    assert_eq!(fx.call::<(i32, i32), i32>("cmp_set", (1, 2)), 1);
+    assert_eq!(fx.call::<(i32, i32), i32>("cmp_set", (-1, 2)), 0);
+    assert_eq!(fx.call::<(i32, i32), i32>("cmp_set", (2, 2)), 0);
+    assert_eq!(fx.call::<i32, i32>("load_set", 16), 42);
+    assert_eq!(fx.call::<i32, i32>("load_set", 17), 0);
+    assert_eq!(fx.call::<(i32, i32), i32>("into_operand", (10, 3)), 7);
+    assert_eq!(fx.call::<(i32, i32), i32>("into_operand", (3, 10)), -7);
+    // old a - (a + b) = -b
+    assert_eq!(fx.call::<(i32, i32), i32>("old_value_kept", (100, 7)), -7);
+    assert_eq!(fx.call::<(i32, i32), i32>("old_value_kept", (-5, -9)), 9);
+}
+
+#[test]
+fn local_tee_retargets_result() {
+    let mut fx = Fixture::new(
+        r#"(module
+  (func (export "square_sum") (param i32 i32) (result i32) (local i32)
+    local.get 0
+    local.get 1
+    i32.add
+    local.tee 2
+    local.get 2
+    i32.mul)
+  (func (export "old_and_new") (param i32 i32 i32) (result i32 i32)
+    local.get 2
+    local.get 0
+    local.get 1
+    i32.add
+    local.tee 2
+    i32.sub
+    local.get 2)
+  (func (export "countdown") (param i32) (result i32) (local i32)
+    loop
+      local.get 1
+      i32.const 1
+      i32.add
+      local.set 1
+      local.get 0
+      i32.const 1
+      i32.sub
+      local.tee 0
+      br_if 0
+    end
+    local.get 1))"#,
+    );
+    insta::assert_snapshot!("local_tee_retargets_result", fx.all_listings());
+    let listing = fx.listing("square_sum");
+    assert!(listing.contains("i32_add dst=r2, a=r0, b=r1"), "{listing}");
+    assert!(listing.contains("i32_mul dst=r3, a=r2, b=r2"), "{listing}");
+    fx.expect_ops("square_sum", &[], &["copy"]);
+    let listing = fx.listing("old_and_new");
+    assert!(listing.contains("i32_add dst=r2, a=r0, b=r1"), "{listing}");
+    let listing = fx.listing("countdown");
+    assert!(
+        listing.contains("i32_add_imm dst=r1, a=r1, b=1"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("i32_sub_imm dst=r0, a=r0, b=1"),
+        "{listing}"
+    );
+    assert!(listing.contains("br_nez cond=r0"), "{listing}");
+    fx.expect_ops("countdown", &[], &["copy"]);
+
+    assert_eq!(fx.call::<(i32, i32), i32>("square_sum", (2, 3)), 25);
+    assert_eq!(fx.call::<(i32, i32), i32>("square_sum", (-2, -3)), 25);
+    assert_eq!(fx.call::<(i32, i32), i32>("square_sum", (0x10000, 0)), 0);
+    // (old c - (a + b), a + b)
+    assert_eq!(
+        fx.call::<(i32, i32, i32), (i32, i32)>("old_and_new", (1, 2, 10)),
+        (7, 3)
+    );
+    assert_eq!(
+        fx.call::<(i32, i32, i32), (i32, i32)>("old_and_new", (5, 5, 0)),
+        (-10, 10)
+    );
+    assert_eq!(fx.call::<i32, i32>("countdown", 1), 1);
+    assert_eq!(fx.call::<i32, i32>("countdown", 5), 5);
+    assert_eq!(fx.call::<i32, i32>("countdown", 1000), 1000);
+}
+
+#[test]
+fn division_traps_through_immediate_forms() {
+    let mut fx = Fixture::new(
+        r#"(module
+  (func (export "div_s_0") (param i32) (result i32) local.get 0 i32.const 0 i32.div_s)
+  (func (export "div_u_0") (param i32) (result i32) local.get 0 i32.const 0 i32.div_u)
+  (func (export "rem_s_0") (param i32) (result i32) local.get 0 i32.const 0 i32.rem_s)
+  (func (export "rem_u_0") (param i32) (result i32) local.get 0 i32.const 0 i32.rem_u)
+  (func (export "i64_div_s_0") (param i64) (result i64) local.get 0 i64.const 0 i64.div_s)
+  (func (export "i64_rem_u_0") (param i64) (result i64) local.get 0 i64.const 0 i64.rem_u)
+  (func (export "div_s_neg1") (param i32) (result i32) local.get 0 i32.const -1 i32.div_s)
+  (func (export "rem_s_neg1") (param i32) (result i32) local.get 0 i32.const -1 i32.rem_s)
+  (func (export "div_u_neg1") (param i32) (result i32) local.get 0 i32.const -1 i32.div_u)
+  (func (export "div_s_2") (param i32) (result i32) local.get 0 i32.const 2 i32.div_s)
+  (func (export "rem_s_2") (param i32) (result i32) local.get 0 i32.const 2 i32.rem_s)
+  (func (export "i64_div_s_neg1") (param i64) (result i64) local.get 0 i64.const -1 i64.div_s)
+  (func (export "i64_rem_s_neg1") (param i64) (result i64) local.get 0 i64.const -1 i64.rem_s)
+  (func (export "i64_div_u_neg1") (param i64) (result i64) local.get 0 i64.const -1 i64.div_u)
+  (func (export "min_div_s_x") (param i32) (result i32) i32.const 0x80000000 local.get 0 i32.div_s)
+  (func (export "div_s_locals") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s))"#,
+    );
+    insta::assert_snapshot!("division_traps_through_immediate_forms", fx.all_listings());
+    let imm_forms = [
+        ("div_s_0", "i32_div_s_imm"),
+        ("div_u_0", "i32_div_u_imm"),
+        ("rem_s_0", "i32_rem_s_imm"),
+        ("rem_u_0", "i32_rem_u_imm"),
+        ("i64_div_s_0", "i64_div_s_imm"),
+        ("i64_rem_u_0", "i64_rem_u_imm"),
+        ("div_s_neg1", "i32_div_s_imm"),
+        ("rem_s_neg1", "i32_rem_s_imm"),
+        ("div_u_neg1", "i32_div_u_imm"),
+        ("div_s_2", "i32_div_s_imm"),
+        ("rem_s_2", "i32_rem_s_imm"),
+        ("i64_div_s_neg1", "i64_div_s_imm"),
+        ("i64_rem_s_neg1", "i64_rem_s_imm"),
+        ("i64_div_u_neg1", "i64_div_u_imm"),
+    ];
+    for (name, mnemonic) in imm_forms {
+        fx.expect_ops(name, &[mnemonic], &["copy_imm32", "copy_imm64"]);
+    }
+    // Not commutative: the constant dividend is a register.
+    fx.expect_ops(
+        "min_div_s_x",
+        &["copy_imm32", "i32_div_s"],
+        &["i32_div_s_imm"],
+    );
+
+    let zero = "integer divide by zero";
+    let overflow = "integer overflow";
+    for x in [0, 1, -1, i32::MIN, i32::MAX] {
+        for name in ["div_s_0", "div_u_0", "rem_s_0", "rem_u_0"] {
+            assert_eq!(fx.trap::<i32, i32>(name, x), zero, "{name}({x})");
+        }
+        assert_eq!(fx.trap::<(i32, i32), i32>("div_s_locals", (x, 0)), zero);
+    }
+    for x in [0, 1, -1, i64::MIN, 0x1_0000_0000] {
+        assert_eq!(
+            fx.trap::<i64, i64>("i64_div_s_0", x),
+            zero,
+            "i64_div_s_0({x})"
+        );
+        assert_eq!(
+            fx.trap::<i64, i64>("i64_rem_u_0", x),
+            zero,
+            "i64_rem_u_0({x})"
+        );
+    }
+    assert_eq!(fx.trap::<i32, i32>("div_s_neg1", i32::MIN), overflow);
+    assert_eq!(fx.trap::<i64, i64>("i64_div_s_neg1", i64::MIN), overflow);
+    assert_eq!(fx.trap::<i32, i32>("min_div_s_x", -1), overflow);
+    assert_eq!(fx.trap::<i32, i32>("min_div_s_x", 0), zero);
+    assert_eq!(
+        fx.trap::<(i32, i32), i32>("div_s_locals", (i32::MIN, -1)),
+        overflow
+    );
+
+    let i32_cases: [(&str, i32, i32); 20] = [
+        ("div_s_neg1", 7, -7),
+        ("div_s_neg1", i32::MAX, -i32::MAX),
+        ("div_s_neg1", 0, 0),
+        // The remainder of MIN by -1 is 0, not a trap.
+        ("rem_s_neg1", i32::MIN, 0),
+        ("rem_s_neg1", 7, 0),
+        // The u32 divisor 0xffffffff, not a sign-extended -1.
+        ("div_u_neg1", -1, 1),
+        ("div_u_neg1", -2, 0),
+        ("div_u_neg1", i32::MAX, 0),
+        ("div_s_2", 7, 3),
+        ("div_s_2", -7, -3),
+        ("div_s_2", i32::MIN, -0x4000_0000),
+        ("div_s_2", -1, 0),
+        ("rem_s_2", 7, 1),
+        ("rem_s_2", -7, -1),
+        ("rem_s_2", i32::MIN, 0),
+        ("rem_s_2", -1, -1),
+        ("min_div_s_x", 2, -0x4000_0000),
+        ("min_div_s_x", 1, i32::MIN),
+        ("min_div_s_x", i32::MIN, 1),
+        ("min_div_s_x", 3, -715_827_882),
+    ];
+    for (name, x, want) in i32_cases {
+        assert_eq!(fx.call::<i32, i32>(name, x), want, "{name}({x})");
+    }
+    let i64_cases: [(&str, i64, i64); 7] = [
+        ("i64_div_s_neg1", 7, -7),
+        ("i64_div_s_neg1", i64::MAX, -i64::MAX),
+        ("i64_rem_s_neg1", i64::MIN, 0),
+        ("i64_rem_s_neg1", -7, 0),
+        // Sign-extended immediate: the divisor is u64::MAX.
+        ("i64_div_u_neg1", -1, 1),
+        ("i64_div_u_neg1", -2, 0),
+        ("i64_div_u_neg1", 0xffff_ffff, 0),
+    ];
+    for (name, x, want) in i64_cases {
+        assert_eq!(fx.call::<i64, i64>(name, x), want, "{name}({x})");
+    }
+    assert_eq!(fx.call::<(i32, i32), i32>("div_s_locals", (-9, 2)), -4);
+    assert_eq!(
+        fx.call::<(i32, i32), i32>("div_s_locals", (i32::MIN, 1)),
+        i32::MIN
+    );
+}
+
+#[test]
+fn immediate_results_stay_32_bit() {
+    // i32 values live zero-extended in 64-bit registers and
+    // `i64.extend_i32_u` emits nothing, so an i32 result computed with a
+    // (sign-extended) immediate must not leak into the upper half.
+    let mut fx = Fixture::new(
+        r#"(module
+  (memory 1)
+  (data (i32.const 0) "\80")
+  (func (export "add_imm") (param i32) (result i64)
+    local.get 0 i32.const 1 i32.add i64.extend_i32_u)
+  (func (export "add_neg") (param i32) (result i64)
+    local.get 0 i32.const -1 i32.add i64.extend_i32_u)
+  (func (export "shl_imm") (param i32) (result i64)
+    local.get 0 i32.const 1 i32.shl i64.extend_i32_u)
+  (func (export "mul_imm") (param i32) (result i64)
+    local.get 0 i32.const -2 i32.mul i64.extend_i32_u)
+  (func (export "rotl_imm") (param i32) (result i64)
+    local.get 0 i32.const 4 i32.rotl i64.extend_i32_u)
+  (func (export "shr_s_imm") (param i32) (result i64)
+    local.get 0 i32.const 4 i32.shr_s i64.extend_i32_u)
+  (func (export "div_s_imm") (param i32) (result i64)
+    local.get 0 i32.const -1 i32.div_s i64.extend_i32_u)
+  (func (export "sub_const_left") (param i32) (result i64)
+    i32.const 0 local.get 0 i32.sub i64.extend_i32_u)
+  (func (export "set_retargeted") (param i32) (result i64)
+    local.get 0 i32.const -1 i32.xor local.set 0
+    local.get 0 i64.extend_i32_u)
+  (func (export "copy_imm") (result i64) (local i32)
+    i32.const -1 local.set 0
+    local.get 0 i64.extend_i32_u)
+  (func (export "load8_s") (param i32) (result i64)
+    local.get 0 i32.load8_s i64.extend_i32_u))"#,
+    );
+    insta::assert_snapshot!("immediate_results_stay_32_bit", fx.all_listings());
+    let imm = [
+        ("add_imm", "i32_add_imm"),
+        ("add_neg", "i32_add_imm"),
+        ("shl_imm", "i32_shl_imm"),
+        ("mul_imm", "i32_mul_imm"),
+        ("rotl_imm", "i32_rotl_imm"),
+        ("shr_s_imm", "i32_shr_s_imm"),
+        ("div_s_imm", "i32_div_s_imm"),
+        ("set_retargeted", "i32_xor_imm"),
+    ];
+    for (name, mnemonic) in imm {
+        fx.expect_ops(name, &[mnemonic], &[]);
+    }
+    let cases: [(&str, i32, u64); 15] = [
+        ("add_imm", -1, 0),
+        ("add_imm", i32::MAX, 0x8000_0000),
+        ("add_neg", 0, 0xffff_ffff),
+        ("add_neg", i32::MIN, 0x7fff_ffff),
+        ("shl_imm", i32::MIN, 0),
+        ("shl_imm", -1, 0xffff_fffe),
+        ("mul_imm", 1, 0xffff_fffe),
+        ("mul_imm", -1, 2),
+        ("rotl_imm", 0xf000_0001_u32 as i32, 0x1f),
+        ("shr_s_imm", i32::MIN, 0xf800_0000),
+        ("div_s_imm", 1, 0xffff_ffff),
+        ("sub_const_left", 1, 0xffff_ffff),
+        ("set_retargeted", 0, 0xffff_ffff),
+        ("load8_s", 0, 0xffff_ff80),
+        ("load8_s", 1, 0),
+    ];
+    for (name, x, want) in cases {
+        assert_eq!(fx.call::<i32, u64>(name, x), want, "{name}({x})");
+    }
+    assert_eq!(fx.call::<(), u64>("copy_imm", ()), 0xffff_ffff);
+}
