@@ -207,6 +207,7 @@ pub enum TrapCode {
     UninitializedElement,
     UndefinedElement,
     StackOverflow,
+    OutOfFuel,
 }
 
 impl TrapCode {
@@ -223,6 +224,7 @@ impl TrapCode {
             UninitializedElement,
             UndefinedElement,
             StackOverflow,
+            OutOfFuel,
         ]
         .get(v as usize)
         .copied()
@@ -241,6 +243,7 @@ impl TrapCode {
             TrapCode::UninitializedElement => "uninitialized element",
             TrapCode::UndefinedElement => "undefined element",
             TrapCode::StackOverflow => "call stack exhausted",
+            TrapCode::OutOfFuel => "all fuel consumed by WebAssembly",
         }
     }
 }

@@ -73,6 +73,8 @@ pub fn translate_with(
         op_index: 0,
         wasm_offset: 0,
         num_results,
+        fuel: opts.fuel,
+        fuel_point: None,
     };
     let func_label = e.labels.new_label();
     e.ctrl.push(Ctrl {
@@ -85,12 +87,16 @@ pub fn translate_with(
         unreachable: false,
         dead: false,
     });
+    e.wasm_offset = an.ops.first().map_or(0, |op| op.1);
+    e.fuel_point();
     let mut i = 0;
     while i < an.ops.len() {
         e.op_index = i;
         e.wasm_offset = an.ops[i].1;
         i += e.translate_op(&an.ops[i].0)?;
     }
+    e.op_index = an.ops.len();
+    e.close_fuel_point();
     let frame_size = u64::from(e.temp_base) + e.max_height as u64 + 1;
     if frame_size > u64::from(u16::MAX) {
         return Err(TranslateError::TooManyRegisters(frame_size));
@@ -127,6 +133,9 @@ struct Emitter<'a, 'e> {
     op_index: usize,
     wasm_offset: usize,
     num_results: usize,
+    fuel: bool,
+    /// The open fuel charge: its amount field and first operator.
+    fuel_point: Option<(usize, usize)>,
 }
 
 macro_rules! un {
@@ -346,6 +355,26 @@ impl<'a, 'e> Emitter<'a, 'e> {
     fn bind(&mut self, label: Label) {
         let pos = self.code.len();
         self.labels.bind(&mut self.code, label, pos);
+    }
+
+    // ----- fuel -----
+
+    /// Starts a new fuel charge here, closing the previous one.
+    fn fuel_point(&mut self) {
+        if !self.fuel {
+            return;
+        }
+        self.close_fuel_point();
+        let at = self.emit(op::ConsumeFuel { amount: 0 });
+        self.fuel_point = Some((at + 2, self.op_index));
+    }
+
+    /// Patches the open charge with the operators it covers.
+    fn close_fuel_point(&mut self) {
+        if let Some((field, first)) = self.fuel_point.take() {
+            let amount = (self.op_index - first).max(1) as u32;
+            self.code[field..field + 4].copy_from_slice(&amount.to_le_bytes());
+        }
     }
 
     // ----- results -----
@@ -731,7 +760,10 @@ impl<'a, 'e> Emitter<'a, 'e> {
         let height = self.stack.len() - params;
         let mut else_label = None;
         match kind {
-            NodeKind::Loop => self.bind(label),
+            NodeKind::Loop => {
+                self.bind(label);
+                self.fuel_point();
+            }
             NodeKind::If => {
                 let l = self.labels.new_label();
                 let (slot, pos) = cond.expect("popped above");

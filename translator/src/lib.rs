@@ -62,6 +62,10 @@ pub struct TranslateOptions {
     /// Fuse compare+branch, compare+select, immediates and result retargeting.
     /// Off only for tests that compare fused and unfused code.
     pub no_fusion: bool,
+    /// Meter execution: charge fuel (one unit per Wasm operator) at the
+    /// function entry and every loop header for the operators up to the next
+    /// such point.
+    pub fuel: bool,
 }
 
 /// Translates the body of function `func_index` with the default options.

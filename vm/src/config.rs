@@ -24,6 +24,7 @@ pub struct Config {
     pub(crate) verify: bool,
     pub(crate) max_value_stack: usize,
     pub(crate) max_call_depth: usize,
+    pub(crate) consume_fuel: bool,
 }
 
 impl Default for Config {
@@ -33,6 +34,7 @@ impl Default for Config {
             verify: cfg!(debug_assertions),
             max_value_stack: 1 << 20,
             max_call_depth: 10_000,
+            consume_fuel: false,
         }
     }
 }
@@ -59,6 +61,15 @@ impl Config {
     /// "call stack exhausted".
     pub fn max_value_stack(&mut self, slots: usize) -> &mut Config {
         self.max_value_stack = slots.max(16);
+        self
+    }
+
+    /// Meter execution with fuel: one unit per Wasm operator, charged per
+    /// straight-line segment at function entries and loop headers. A store
+    /// starts with no fuel (see [`crate::Store::set_fuel`]); running out traps
+    /// with "all fuel consumed by WebAssembly".
+    pub fn consume_fuel(&mut self, yes: bool) -> &mut Config {
+        self.consume_fuel = yes;
         self
     }
 

@@ -59,6 +59,15 @@ impl Error {
         }
     }
 
+    /// The host error of type `E`, if this is one (for example a WASI
+    /// `proc_exit` status).
+    pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        match self {
+            Error::Host(e) => e.downcast_ref::<E>(),
+            _ => None,
+        }
+    }
+
     /// A host error from anything printable.
     pub fn host(msg: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
         Error::Host(msg.into())

@@ -95,6 +95,17 @@ impl Memory {
         &mut store.as_context_mut().inner.memories[self.0 as usize].data
     }
 
+    /// The memory's bytes and the store's host data at once, so a host
+    /// function can read guest buffers while updating its own state.
+    pub fn data_and_store_mut<'a, C: AsContextMut + 'a>(
+        &self,
+        store: &'a mut C,
+    ) -> (&'a mut [u8], &'a mut C::Data) {
+        let store = store.as_context_mut();
+        let (inner, data) = store.split_mut();
+        (&mut inner.memories[self.0 as usize].data, data)
+    }
+
     /// Current size in pages.
     pub fn size(&self, store: impl AsContext) -> u32 {
         store.as_context().inner.memories[self.0 as usize].pages()

@@ -5,7 +5,7 @@ use crate::types::{
 };
 use crate::{Engine, Error};
 use regwasm_ir::FuncBody;
-use regwasm_translator::{ModuleEnv, TranslateError};
+use regwasm_translator::{ModuleEnv, TranslateError, TranslateOptions};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
@@ -250,7 +250,11 @@ impl ModuleInner {
         let range = self.bodies[def as usize].clone();
         let reader = BinaryReader::new(&self.bytes[range.clone()], range.start as u64);
         let body = FunctionBody::new(reader);
-        let out = regwasm_translator::translate(self, func, &body)
+        let options = TranslateOptions {
+            fuel: self.engine.config().consume_fuel,
+            ..TranslateOptions::default()
+        };
+        let out = regwasm_translator::translate_with(self, func, &body, options)
             .map_err(|e: TranslateError| e.to_string())?;
         if self.engine.config().verify {
             regwasm_ir::verify(&out, self).map_err(|e| {

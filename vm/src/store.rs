@@ -62,6 +62,8 @@ pub(crate) struct StoreInner {
     /// Slots in use by invocations that are waiting on a host call.
     pub stack_top: usize,
     pub frames_pool: Vec<crate::exec::Frame>,
+    /// Fuel left, when the engine meters execution.
+    pub fuel: u64,
 }
 
 impl StoreInner {
@@ -117,6 +119,7 @@ impl<T> Store<T> {
                 stack: Vec::new(),
                 stack_top: 0,
                 frames_pool: Vec::new(),
+                fuel: 0,
             },
             hosts: Vec::new(),
             data,
@@ -133,6 +136,28 @@ impl<T> Store<T> {
 
     pub fn data_mut(&mut self) -> &mut T {
         &mut self.data
+    }
+
+    /// Sets the fuel left for execution; an error unless the engine was
+    /// configured with [`crate::Config::consume_fuel`].
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<(), Error> {
+        if !self.inner.engine.config().consume_fuel {
+            return Err(Error::usage("fuel is not enabled in this engine's Config"));
+        }
+        self.inner.fuel = fuel;
+        Ok(())
+    }
+
+    /// The fuel left; an error unless the engine meters execution.
+    pub fn get_fuel(&self) -> Result<u64, Error> {
+        if !self.inner.engine.config().consume_fuel {
+            return Err(Error::usage("fuel is not enabled in this engine's Config"));
+        }
+        Ok(self.inner.fuel)
+    }
+
+    pub(crate) fn split_mut(&mut self) -> (&mut StoreInner, &mut T) {
+        (&mut self.inner, &mut self.data)
     }
 
     pub fn into_data(self) -> T {

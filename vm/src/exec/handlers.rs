@@ -42,6 +42,20 @@ pub unsafe fn trap(_s: &mut St, _cx: &mut Cx, o: op::Trap) -> Res {
 }
 
 #[inline(always)]
+pub unsafe fn consume_fuel(_s: &mut St, cx: &mut Cx, o: op::ConsumeFuel) -> Res {
+    match cx.fuel.checked_sub(o.amount as u64) {
+        Some(left) => {
+            cx.fuel = left;
+            Ok(())
+        }
+        None => {
+            cx.fuel = 0;
+            fault(TrapCode::OutOfFuel)
+        }
+    }
+}
+
+#[inline(always)]
 pub unsafe fn br(s: &mut St, _cx: &mut Cx, o: op::Br) -> Res {
     branch(s, o.off);
     Ok(())

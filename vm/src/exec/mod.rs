@@ -52,6 +52,8 @@ pub(crate) struct Cx {
     host_func: u32,
     host_fp: *mut u64,
     error: Option<Error>,
+    /// Fuel left; written back to the store whenever the dispatcher exits.
+    fuel: u64,
 }
 
 impl Cx {
@@ -183,6 +185,7 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         host_func: 0,
         host_fp: std::ptr::null_mut(),
         error: None,
+        fuel: store.inner.fuel,
     };
     // SAFETY: `base + n` slots fit the stack (checked above).
     let entry_fp = unsafe { stack.start.add(base) };
@@ -204,6 +207,7 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         Err(e) => e,
     };
     let result = loop {
+        store.inner.fuel = cx.fuel;
         match exit {
             Exit::Done => break Ok(()),
             Exit::Trap(code) => break Err(Error::from(code)),
@@ -241,6 +245,7 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
                 }
                 store.inner.stack[offset..offset + r as usize].copy_from_slice(&buf[..r as usize]);
                 cx.store = &mut store.inner;
+                cx.fuel = store.inner.fuel;
                 let mut s = St {
                     ip: cx.ip,
                     fp: cx.fp,
