@@ -18,6 +18,7 @@ macro_rules! for_each_instr {
         $callback! {
         Trap = trap { code: u32 }
         ConsumeFuel = consume_fuel { amount: u32 }
+        CheckInterrupt = check_interrupt {  }
         Br = br { off: BrOff }
         BrNez = br_nez { cond: Reg, off: BrOff }
         BrEqz = br_eqz { cond: Reg, off: BrOff }

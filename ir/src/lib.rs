@@ -208,6 +208,7 @@ pub enum TrapCode {
     UndefinedElement,
     StackOverflow,
     OutOfFuel,
+    Interrupted,
 }
 
 impl TrapCode {
@@ -225,6 +226,7 @@ impl TrapCode {
             UndefinedElement,
             StackOverflow,
             OutOfFuel,
+            Interrupted,
         ]
         .get(v as usize)
         .copied()
@@ -244,6 +246,7 @@ impl TrapCode {
             TrapCode::UndefinedElement => "undefined element",
             TrapCode::StackOverflow => "call stack exhausted",
             TrapCode::OutOfFuel => "all fuel consumed by WebAssembly",
+            TrapCode::Interrupted => "interrupted",
         }
     }
 }

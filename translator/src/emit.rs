@@ -74,6 +74,7 @@ pub fn translate_with(
         wasm_offset: 0,
         num_results,
         fuel: opts.fuel,
+        interruptible: opts.interruptible,
         fuel_point: None,
     };
     let func_label = e.labels.new_label();
@@ -88,7 +89,7 @@ pub fn translate_with(
         dead: false,
     });
     e.wasm_offset = an.ops.first().map_or(0, |op| op.1);
-    e.fuel_point();
+    e.safepoint();
     let mut i = 0;
     while i < an.ops.len() {
         e.op_index = i;
@@ -134,6 +135,7 @@ struct Emitter<'a, 'e> {
     wasm_offset: usize,
     num_results: usize,
     fuel: bool,
+    interruptible: bool,
     /// The open fuel charge: its amount field and first operator.
     fuel_point: Option<(usize, usize)>,
 }
@@ -357,7 +359,17 @@ impl<'a, 'e> Emitter<'a, 'e> {
         self.labels.bind(&mut self.code, label, pos);
     }
 
-    // ----- fuel -----
+    // ----- fuel and interruption -----
+
+    /// At function entries and loop headers, which every non-terminating
+    /// execution passes again and again: charge fuel and check for an
+    /// interrupt, when the engine asks for them.
+    fn safepoint(&mut self) {
+        if self.interruptible {
+            self.emit(op::CheckInterrupt {});
+        }
+        self.fuel_point();
+    }
 
     /// Starts a new fuel charge here, closing the previous one.
     fn fuel_point(&mut self) {
@@ -762,7 +774,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
         match kind {
             NodeKind::Loop => {
                 self.bind(label);
-                self.fuel_point();
+                self.safepoint();
             }
             NodeKind::If => {
                 let l = self.labels.new_label();

@@ -66,6 +66,9 @@ pub struct TranslateOptions {
     /// function entry and every loop header for the operators up to the next
     /// such point.
     pub fuel: bool,
+    /// Check the store's interrupt flag at the same points as fuel, so a
+    /// running guest can be stopped from another thread.
+    pub interruptible: bool,
 }
 
 /// Translates the body of function `func_index` with the default options.

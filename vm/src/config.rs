@@ -25,6 +25,7 @@ pub struct Config {
     pub(crate) max_value_stack: usize,
     pub(crate) max_call_depth: usize,
     pub(crate) consume_fuel: bool,
+    pub(crate) interruptible: bool,
 }
 
 impl Default for Config {
@@ -35,6 +36,7 @@ impl Default for Config {
             max_value_stack: 1 << 20,
             max_call_depth: 10_000,
             consume_fuel: false,
+            interruptible: false,
         }
     }
 }
@@ -70,6 +72,14 @@ impl Config {
     /// with "all fuel consumed by WebAssembly".
     pub fn consume_fuel(&mut self, yes: bool) -> &mut Config {
         self.consume_fuel = yes;
+        self
+    }
+
+    /// Let another thread stop running guests: with this set, code checks
+    /// the store's interrupt flag (see [`crate::Store::interrupt_handle`]) at
+    /// function entries and loop headers, and traps with "interrupted".
+    pub fn interruptible(&mut self, yes: bool) -> &mut Config {
+        self.interruptible = yes;
         self
     }
 

@@ -40,6 +40,10 @@ pub enum Error {
     /// An import could not be satisfied, or a definition clashes.
     #[error("link error: {0}")]
     Link(String),
+    /// A resource limit of the store (see [`crate::StoreLimits`]) or of
+    /// the host was exceeded.
+    #[error("limit exceeded: {0}")]
+    Limit(String),
     /// Execution trapped.
     #[error("{0}")]
     Trap(Trap),

@@ -60,7 +60,7 @@ pub use instance::{Extern, Instance};
 pub use linker::Linker;
 pub use memory::{Memory, PAGE};
 pub use module::Module;
-pub use store::{AsContext, AsContextMut, Store};
+pub use store::{AsContext, AsContextMut, InterruptHandle, Store, StoreLimits};
 pub use table::Table;
 pub use types::{
     ExternType, FuncType, GlobalType, MemoryType, Mutability, RefType, TableType, ValType,

@@ -3,10 +3,10 @@
 use crate::func::{host_from_closure, host_from_untyped, Caller, Func, HostFn, IntoFunc};
 use crate::global::Global;
 use crate::instance::{Extern, Instance};
-use crate::memory::{Memory, MemoryEntity};
+use crate::memory::Memory;
 use crate::module::{ConstExpr, ImportKind, Module, SegmentMode};
 use crate::store::{AsContextMut, FuncEntity, GlobalEntity, InstanceEntity, Store};
-use crate::table::{Table, TableEntity};
+use crate::table::Table;
 use crate::types::{limits_match, FuncType};
 use crate::values::Val;
 use crate::{exec, Engine, Error, TrapCode};
@@ -227,6 +227,16 @@ impl<T> Linker<T> {
             }
         }
 
+        let limits = &store.inner.limits;
+        if store.inner.instances.len() >= limits.instances
+            || store.inner.memories.len() + m.memories.len() > limits.memories
+            || store.inner.tables.len() + m.tables.len() > limits.tables
+        {
+            return Err(Error::Limit(format!(
+                "instantiation would exceed the store's limits ({} instances, {} memories, {} tables)",
+                limits.instances, limits.memories, limits.tables
+            )));
+        }
         let inst_idx = store.inner.instances.len() as u32;
         let eager = store.engine().config().eager_translation;
         for def in 0..(m.funcs.len() as u32 - m.num_imported_funcs) {
@@ -266,12 +276,10 @@ impl<T> Linker<T> {
         }
         for (ty, init) in &m.tables {
             let value = eval(init, &funcs, &globals, &store.inner);
-            store.inner.tables.push(TableEntity::new(*ty, value)?);
-            tables.push(store.inner.tables.len() as u32 - 1);
+            tables.push(store.inner.new_table(*ty, value)?);
         }
         for ty in &m.memories {
-            store.inner.memories.push(MemoryEntity::new(*ty)?);
-            memories.push(store.inner.memories.len() as u32 - 1);
+            memories.push(store.inner.new_memory(*ty)?);
         }
         let elems: Vec<Vec<u64>> = m
             .elems

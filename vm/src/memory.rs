@@ -12,16 +12,25 @@ const MAX_PAGES: u64 = 65536;
 pub(crate) struct MemoryEntity {
     pub data: Vec<u8>,
     pub ty: MemoryType,
+    /// The store's limit on this memory's size, in pages.
+    limit: u32,
 }
 
 impl MemoryEntity {
-    pub(crate) fn new(ty: MemoryType) -> Result<MemoryEntity, Error> {
+    pub(crate) fn new(ty: MemoryType, limit: u32) -> Result<MemoryEntity, Error> {
+        if ty.min > limit {
+            return Err(Error::Limit(format!(
+                "memory of {} pages exceeds the store's limit of {limit} pages",
+                ty.min
+            )));
+        }
         let mut m = MemoryEntity {
             data: Vec::new(),
             ty,
+            limit,
         };
         if m.grow(ty.min).is_none() {
-            return Err(Error::Link(format!(
+            return Err(Error::Limit(format!(
                 "cannot allocate memory of {} pages",
                 ty.min
             )));
@@ -38,7 +47,11 @@ impl MemoryEntity {
     pub(crate) fn grow(&mut self, delta: u32) -> Option<u32> {
         let old = self.pages();
         let new = old as u64 + delta as u64;
-        let max = self.ty.max.map_or(MAX_PAGES, |m| (m as u64).min(MAX_PAGES));
+        let max = self
+            .ty
+            .max
+            .map_or(MAX_PAGES, |m| (m as u64).min(MAX_PAGES))
+            .min(self.limit as u64);
         if new > max {
             return None;
         }
@@ -77,9 +90,7 @@ pub struct Memory(pub(crate) u32);
 
 impl Memory {
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory, Error> {
-        let store = store.as_context_mut();
-        store.inner.memories.push(MemoryEntity::new(ty)?);
-        Ok(Memory(store.inner.memories.len() as u32 - 1))
+        Ok(Memory(store.as_context_mut().inner.new_memory(ty)?))
     }
 
     pub fn ty(&self, store: impl AsContext) -> MemoryType {

@@ -252,6 +252,7 @@ impl ModuleInner {
         let body = FunctionBody::new(reader);
         let options = TranslateOptions {
             fuel: self.engine.config().consume_fuel,
+            interruptible: self.engine.config().interruptible,
             ..TranslateOptions::default()
         };
         let out = regwasm_translator::translate_with(self, func, &body, options)

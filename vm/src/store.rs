@@ -8,6 +8,7 @@ use crate::types::{FuncType, GlobalType};
 use crate::{Engine, Error};
 use regwasm_ir::FuncBody;
 use std::any::Any;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 pub(crate) enum FuncEntity {
@@ -64,6 +65,49 @@ pub(crate) struct StoreInner {
     pub frames_pool: Vec<crate::exec::Frame>,
     /// Fuel left, when the engine meters execution.
     pub fuel: u64,
+    /// Set by an [`InterruptHandle`]; cleared by the trap it causes.
+    pub interrupt: Arc<AtomicBool>,
+    pub limits: StoreLimits,
+}
+
+/// Resource limits of one store. A memory or table that would start above
+/// its limit fails to be created; `memory.grow` and `table.grow` past it
+/// return -1 to the guest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreLimits {
+    /// Pages per memory.
+    pub memory_pages: u32,
+    /// Elements per table.
+    pub table_elements: u32,
+    pub instances: usize,
+    pub memories: usize,
+    pub tables: usize,
+}
+
+impl Default for StoreLimits {
+    fn default() -> StoreLimits {
+        StoreLimits {
+            memory_pages: 65536,
+            table_elements: u32::MAX,
+            instances: 10_000,
+            memories: 10_000,
+            tables: 10_000,
+        }
+    }
+}
+
+/// Stops the guest running in a store, from any thread: the guest traps
+/// with "interrupted" at its next function entry or loop header. Needs
+/// [`crate::Config::interruptible`].
+#[derive(Clone, Debug)]
+pub struct InterruptHandle {
+    flag: Arc<AtomicBool>,
+}
+
+impl InterruptHandle {
+    pub fn interrupt(&self) {
+        self.flag.store(true, Ordering::Relaxed);
+    }
 }
 
 impl StoreInner {
@@ -88,6 +132,30 @@ impl StoreInner {
             }
         }
         Ok(())
+    }
+
+    pub(crate) fn new_memory(&mut self, ty: crate::MemoryType) -> Result<u32, Error> {
+        if self.memories.len() >= self.limits.memories {
+            return Err(Error::Limit(format!(
+                "more than {} memories",
+                self.limits.memories
+            )));
+        }
+        self.memories
+            .push(MemoryEntity::new(ty, self.limits.memory_pages)?);
+        Ok(self.memories.len() as u32 - 1)
+    }
+
+    pub(crate) fn new_table(&mut self, ty: crate::TableType, init: u64) -> Result<u32, Error> {
+        if self.tables.len() >= self.limits.tables {
+            return Err(Error::Limit(format!(
+                "more than {} tables",
+                self.limits.tables
+            )));
+        }
+        self.tables
+            .push(TableEntity::new(ty, init, self.limits.table_elements)?);
+        Ok(self.tables.len() as u32 - 1)
     }
 
     pub(crate) fn func_type(&self, func: u32) -> FuncType {
@@ -120,6 +188,8 @@ impl<T> Store<T> {
                 stack_top: 0,
                 frames_pool: Vec::new(),
                 fuel: 0,
+                interrupt: Arc::default(),
+                limits: StoreLimits::default(),
             },
             hosts: Vec::new(),
             data,
@@ -136,6 +206,20 @@ impl<T> Store<T> {
 
     pub fn data_mut(&mut self) -> &mut T {
         &mut self.data
+    }
+
+    /// Sets the store's resource limits; they apply to memories, tables and
+    /// instances created (and grown) from now on.
+    pub fn set_limits(&mut self, limits: StoreLimits) {
+        self.inner.limits = limits;
+    }
+
+    /// A handle that interrupts this store's running guest from another
+    /// thread (effective when the engine is [`crate::Config::interruptible`]).
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle {
+            flag: self.inner.interrupt.clone(),
+        }
     }
 
     /// Sets the fuel left for execution; an error unless the engine was

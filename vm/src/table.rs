@@ -5,26 +5,30 @@ use crate::types::TableType;
 use crate::values::Val;
 use crate::Error;
 
-/// Table elements the engine accepts (a larger table is a link error).
+/// Table elements the engine accepts, whatever the store's limits.
 const MAX_ELEMS: u64 = 10_000_000;
 
 pub(crate) struct TableEntity {
     /// Reference slots: 0 is null, otherwise store index + 1.
     pub elems: Vec<u64>,
     pub ty: TableType,
+    /// The store's limit on this table's size.
+    limit: u32,
 }
 
 impl TableEntity {
-    pub(crate) fn new(ty: TableType, init: u64) -> Result<TableEntity, Error> {
-        if ty.min as u64 > MAX_ELEMS {
-            return Err(Error::Link(format!(
-                "table of {} elements is too large",
+    pub(crate) fn new(ty: TableType, init: u64, limit: u32) -> Result<TableEntity, Error> {
+        let max = MAX_ELEMS.min(limit as u64);
+        if ty.min as u64 > max {
+            return Err(Error::Limit(format!(
+                "table of {} elements exceeds the limit of {max} elements",
                 ty.min
             )));
         }
         Ok(TableEntity {
             elems: vec![init; ty.min as usize],
             ty,
+            limit,
         })
     }
 
@@ -36,7 +40,8 @@ impl TableEntity {
             .ty
             .max
             .map_or(u32::MAX as u64, |m| m as u64)
-            .min(MAX_ELEMS);
+            .min(MAX_ELEMS)
+            .min(self.limit as u64);
         if new > max {
             return None;
         }
@@ -52,10 +57,9 @@ pub struct Table(pub(crate) u32);
 
 impl Table {
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table, Error> {
-        let store = store.as_context_mut();
-        let slot = init.to_slot(&store.inner)?;
-        store.inner.tables.push(TableEntity::new(ty, slot)?);
-        Ok(Table(store.inner.tables.len() as u32 - 1))
+        let inner = &mut store.as_context_mut().inner;
+        let slot = init.to_slot(inner)?;
+        Ok(Table(inner.new_table(ty, slot)?))
     }
 
     pub fn ty(&self, store: impl AsContext) -> TableType {

@@ -56,6 +56,16 @@ pub unsafe fn consume_fuel(_s: &mut St, cx: &mut Cx, o: op::ConsumeFuel) -> Res 
 }
 
 #[inline(always)]
+pub unsafe fn check_interrupt(_s: &mut St, cx: &mut Cx, _o: op::CheckInterrupt) -> Res {
+    let flag = &cx.store().interrupt;
+    if flag.load(std::sync::atomic::Ordering::Relaxed) {
+        flag.store(false, std::sync::atomic::Ordering::Relaxed);
+        return fault(TrapCode::Interrupted);
+    }
+    Ok(())
+}
+
+#[inline(always)]
 pub unsafe fn br(s: &mut St, _cx: &mut Cx, o: op::Br) -> Res {
     branch(s, o.off);
     Ok(())

@@ -265,6 +265,8 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
     Ok(())
 }
 
+/// Runs a host function. A panic inside it becomes an error from the call,
+/// so the store stays consistent and usable.
 fn call_host<T>(
     store: &mut Store<T>,
     host: u32,
@@ -272,7 +274,18 @@ fn call_host<T>(
     instance: Option<u32>,
 ) -> Result<(), Error> {
     let f = store.hosts[host as usize].clone();
-    f(Caller::new(store, instance), slots)
+    let run = std::panic::AssertUnwindSafe(|| f(Caller::new(store, instance), slots));
+    match std::panic::catch_unwind(run) {
+        Ok(result) => result,
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(Error::host(format!("host function panicked: {msg}")))
+        }
+    }
 }
 
 // SAFETY: a `Frame` is only meaningful while its invocation runs, which holds
