@@ -1748,3 +1748,56 @@ fn immediate_results_stay_32_bit() {
     }
     assert_eq!(fx.call::<(), u64>("copy_imm", ()), 0xffff_ffff);
 }
+
+/// `i32.add` whose only consumer is the next load fuses into a base+index
+/// load: the add wraps at 32 bits, then the offset is added without wrapping.
+#[test]
+fn add_feeds_load_as_indexed_load() {
+    let mut f = Fixture::new(
+        r#"(module
+            (memory 1)
+            (data (i32.const 100) "\01\02\03\04\05\06\07\08")
+            (func (export "get8") (param i32 i32) (result i32)
+              local.get 0 local.get 1 i32.add i32.load8_u offset=2)
+            (func (export "get32") (param i32 i32) (result i32)
+              local.get 0 local.get 1 i32.add i32.load)
+            (func (export "into_local") (param i32 i32) (result i32) (local i32)
+              local.get 0 local.get 1 i32.add i32.load16_s local.set 2
+              local.get 2)
+            (func (export "const_index") (param i32) (result i32)
+              local.get 0 i32.const 1 i32.add i32.load8_u))"#,
+    );
+    let get8 = f.listing("get8");
+    assert!(
+        get8.contains("i32_load8_u_idx dst=r2, base=r0, index=r1, offset=2"),
+        "{get8}"
+    );
+    assert!(!get8.contains("i32_add"), "{get8}");
+    assert!(f.listing("get32").contains("i32_load_idx"));
+    // The load's result goes straight into the local.
+    assert!(f.listing("into_local").contains("i32_load16_s_idx dst=r2"));
+    // A constant index keeps the add-immediate form.
+    let c = f.listing("const_index");
+    assert!(
+        c.contains("i32_add_imm") && c.contains("i32_load8_u dst"),
+        "{c}"
+    );
+    insta::assert_snapshot!("add_feeds_load_as_indexed_load", f.all_listings());
+
+    assert_eq!(f.call::<(i32, i32), i32>("get8", (100, 0)), 3);
+    assert_eq!(f.call::<(i32, i32), i32>("get8", (98, 2)), 3);
+    assert_eq!(f.call::<(i32, i32), i32>("get32", (100, 0)), 0x0403_0201);
+    assert_eq!(f.call::<(i32, i32), i32>("into_local", (101, 1)), 0x0403);
+    assert_eq!(f.call::<i32, i32>("const_index", 103), 5);
+    // base + index wraps at 32 bits: -1 + 101 is address 100.
+    assert_eq!(f.call::<(i32, i32), i32>("get8", (-1, 101)), 3);
+    // The offset does not wrap: the access ends past the memory.
+    assert_eq!(
+        f.trap::<(i32, i32), i32>("get8", (65534, 0)),
+        "out of bounds memory access"
+    );
+    assert_eq!(
+        f.trap::<(i32, i32), i32>("get32", (-2, 0)),
+        "out of bounds memory access"
+    );
+}

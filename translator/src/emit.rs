@@ -1032,6 +1032,36 @@ impl<'a, 'e> Emitter<'a, 'e> {
         Ok(1)
     }
 
+    /// Whether the current `i32.add` of two non-constant operands computes
+    /// the address of the load right after it (then they fuse).
+    fn add_feeds_load(&self) -> bool {
+        let len = self.stack.len();
+        self.fuse
+            && self.consumed_by_next()
+            && len >= 2
+            && self.stack[len - 2..]
+                .iter()
+                .all(|s| matches!(s, Slot::Local(_) | Slot::Temp))
+            && self
+                .an
+                .ops
+                .get(self.op_index + 1)
+                .is_some_and(|(op, _)| load_idx(op).is_some())
+    }
+
+    /// `i32.add` and the load consuming it as one `*_idx` instruction.
+    fn add_load(&mut self) -> R<usize> {
+        let index = self.pop_reg();
+        let base = self.pop_reg();
+        self.op_index += 1;
+        self.wasm_offset = self.an.ops[self.op_index].1;
+        let (memarg, make) =
+            load_idx(&self.an.ops[self.op_index].0).ok_or(TranslateError::Env("load expected"))?;
+        let offset = self.offset(memarg)?;
+        let consumed = self.produce(|dst| make(dst, base, index, offset))?;
+        Ok(1 + consumed)
+    }
+
     fn offset(&self, m: wasmparser::MemArg) -> R<u32> {
         u32::try_from(m.offset).map_err(|_| self.unsupported("64-bit memory offset"))
     }
@@ -1343,6 +1373,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
             O::I32Clz => un!(self, I32Clz),
             O::I32Ctz => un!(self, I32Ctz),
             O::I32Popcnt => un!(self, I32Popcnt),
+            O::I32Add if self.add_feeds_load() => self.add_load(),
             O::I32Add => bin_imm!(self, false, true, I32Add, I32AddImm),
             O::I32Sub => bin_imm!(self, false, false, I32Sub, I32SubImm),
             O::I32Mul => bin_imm!(self, false, true, I32Mul, I32MulImm),
@@ -1460,4 +1491,41 @@ enum ResultKind {
     Temp,
     Set,
     Tee(u16),
+}
+
+type MakeLoadIdx = fn(Reg, Reg, Reg, u32) -> Instr;
+
+/// The memarg and the base+index form of a load operator.
+fn load_idx(op: &Operator<'_>) -> Option<(wasmparser::MemArg, MakeLoadIdx)> {
+    macro_rules! idx {
+        ($m:expr, $I:ident) => {
+            Some(($m, |dst, base, index, offset| {
+                op::$I {
+                    dst,
+                    base,
+                    index,
+                    offset,
+                }
+                .into()
+            }))
+        };
+    }
+    use Operator as O;
+    match *op {
+        O::I32Load { memarg } => idx!(memarg, I32LoadIdx),
+        O::I64Load { memarg } => idx!(memarg, I64LoadIdx),
+        O::F32Load { memarg } => idx!(memarg, F32LoadIdx),
+        O::F64Load { memarg } => idx!(memarg, F64LoadIdx),
+        O::I32Load8S { memarg } => idx!(memarg, I32Load8SIdx),
+        O::I32Load8U { memarg } => idx!(memarg, I32Load8UIdx),
+        O::I32Load16S { memarg } => idx!(memarg, I32Load16SIdx),
+        O::I32Load16U { memarg } => idx!(memarg, I32Load16UIdx),
+        O::I64Load8S { memarg } => idx!(memarg, I64Load8SIdx),
+        O::I64Load8U { memarg } => idx!(memarg, I64Load8UIdx),
+        O::I64Load16S { memarg } => idx!(memarg, I64Load16SIdx),
+        O::I64Load16U { memarg } => idx!(memarg, I64Load16UIdx),
+        O::I64Load32S { memarg } => idx!(memarg, I64Load32SIdx),
+        O::I64Load32U { memarg } => idx!(memarg, I64Load32UIdx),
+        _ => None,
+    }
 }

@@ -323,7 +323,7 @@ fn effective(s: &St, addr: u64, offset: u32, n: usize) -> Result<usize, Exit> {
 }
 
 macro_rules! load {
-    ($($name:ident $T:ident $n:literal $raw:ty => |$v:ident| $conv:expr;)*) => {$(
+    ($($name:ident $idx:ident $T:ident $TI:ident $n:literal $raw:ty => |$v:ident| $conv:expr;)*) => {$(
         #[inline(always)]
         pub unsafe fn $name(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
             let ea = effective(s, get(s, o.addr), o.offset, $n)?;
@@ -333,24 +333,35 @@ macro_rules! load {
             set(s, o.dst, $conv);
             Ok(())
         }
+
+        /// The load with its address computed by a fused `i32.add`.
+        #[inline(always)]
+        pub unsafe fn $idx(s: &mut St, _cx: &mut Cx, o: op::$TI) -> Res {
+            let addr = (get(s, o.base) as u32).wrapping_add(get(s, o.index) as u32);
+            let ea = effective(s, addr as u64, o.offset, $n)?;
+            // SAFETY: as for the plain load.
+            let $v = <$raw>::from_le(std::ptr::read_unaligned(s.mem.add(ea) as *const $raw));
+            set(s, o.dst, $conv);
+            Ok(())
+        }
     )*};
 }
 
 load! {
-    i32_load I32Load 4 u32 => |v| v as u64;
-    i64_load I64Load 8 u64 => |v| v;
-    f32_load F32Load 4 u32 => |v| v as u64;
-    f64_load F64Load 8 u64 => |v| v;
-    i32_load8_s I32Load8S 1 u8 => |v| v as i8 as i32 as u32 as u64;
-    i32_load8_u I32Load8U 1 u8 => |v| v as u64;
-    i32_load16_s I32Load16S 2 u16 => |v| v as i16 as i32 as u32 as u64;
-    i32_load16_u I32Load16U 2 u16 => |v| v as u64;
-    i64_load8_s I64Load8S 1 u8 => |v| v as i8 as i64 as u64;
-    i64_load8_u I64Load8U 1 u8 => |v| v as u64;
-    i64_load16_s I64Load16S 2 u16 => |v| v as i16 as i64 as u64;
-    i64_load16_u I64Load16U 2 u16 => |v| v as u64;
-    i64_load32_s I64Load32S 4 u32 => |v| v as i32 as i64 as u64;
-    i64_load32_u I64Load32U 4 u32 => |v| v as u64;
+    i32_load i32_load_idx I32Load I32LoadIdx 4 u32 => |v| v as u64;
+    i64_load i64_load_idx I64Load I64LoadIdx 8 u64 => |v| v;
+    f32_load f32_load_idx F32Load F32LoadIdx 4 u32 => |v| v as u64;
+    f64_load f64_load_idx F64Load F64LoadIdx 8 u64 => |v| v;
+    i32_load8_s i32_load8_s_idx I32Load8S I32Load8SIdx 1 u8 => |v| v as i8 as i32 as u32 as u64;
+    i32_load8_u i32_load8_u_idx I32Load8U I32Load8UIdx 1 u8 => |v| v as u64;
+    i32_load16_s i32_load16_s_idx I32Load16S I32Load16SIdx 2 u16 => |v| v as i16 as i32 as u32 as u64;
+    i32_load16_u i32_load16_u_idx I32Load16U I32Load16UIdx 2 u16 => |v| v as u64;
+    i64_load8_s i64_load8_s_idx I64Load8S I64Load8SIdx 1 u8 => |v| v as i8 as i64 as u64;
+    i64_load8_u i64_load8_u_idx I64Load8U I64Load8UIdx 1 u8 => |v| v as u64;
+    i64_load16_s i64_load16_s_idx I64Load16S I64Load16SIdx 2 u16 => |v| v as i16 as i64 as u64;
+    i64_load16_u i64_load16_u_idx I64Load16U I64Load16UIdx 2 u16 => |v| v as u64;
+    i64_load32_s i64_load32_s_idx I64Load32S I64Load32SIdx 4 u32 => |v| v as i32 as i64 as u64;
+    i64_load32_u i64_load32_u_idx I64Load32U I64Load32UIdx 4 u32 => |v| v as u64;
 }
 
 macro_rules! store {
