@@ -1,6 +1,7 @@
 //! The `regwasm` command line.
 //!
-//! - `regwasm run FILE [--invoke NAME] [ARGS...]` runs a function and prints its results
+//! - `regwasm run [--dir H::G] [--env K=V] [--invoke NAME] FILE [ARGS...]` runs a
+//!   WASI command, or calls one function and prints its results
 //! - `regwasm inspect FILE [--func N|NAME]` prints the translated register bytecode
 //! - `regwasm wast FILE...` runs spec-test scripts
 //!
@@ -13,10 +14,11 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Parser, Subcommand};
-use regwasm::{Engine, ExternType, Linker, Module, Store, Val};
+use regwasm::{Config, Engine, ExternType, Linker, Module, Store, Val};
 use regwasm_cli::panic_guard::catch_quiet;
-use regwasm_cli::values::{format_val, parse_arg, type_name};
+use regwasm_cli::values::{format_val, parse_arg};
 use regwasm_cli::wast_runner::run_wast_file;
+use regwasm_wasi::{I32Exit, WasiCtx, WasiCtxBuilder};
 
 #[derive(Parser)]
 #[command(name = "regwasm", version, about = "A WebAssembly interpreter")]
@@ -27,17 +29,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Instantiate a module (.wasm or .wat) and call one of its exported functions.
-    Run {
-        /// The module, binary (.wasm) or text (.wat).
-        file: PathBuf,
-        /// The exported function to call (default: `_start`).
-        #[arg(long, value_name = "NAME")]
-        invoke: Option<String>,
-        /// Arguments: integers in decimal or 0x hex, floats like 1.5.
-        #[arg(allow_negative_numbers = true, value_name = "ARGS")]
-        args: Vec<String>,
-    },
+    /// Run a WebAssembly module with WASI: a command's `_start`, or the
+    /// function named by --invoke (after a reactor's `_initialize`).
+    ///
+    /// The guest sees only what is granted: the directories given with
+    /// --dir, the variables given with --env, and its arguments. Its exit
+    /// status (`proc_exit`) becomes this program's; a trap prints one line
+    /// and exits with status 134, as `wasmtime run` does.
+    Run(RunOptions),
     /// Print the translated register bytecode of a module's functions.
     Inspect {
         /// The module, binary (.wasm) or text (.wat).
@@ -71,7 +70,7 @@ fn main() -> ExitCode {
 
 fn execute(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Run { file, invoke, args } => run(&file, invoke.as_deref(), &args),
+        Command::Run(opts) => run(&opts.invoke_after_file()),
         Command::Inspect { file, func } => inspect(&file, func.as_deref()),
         Command::Wast { files } => wast(&files),
     }
@@ -82,15 +81,116 @@ fn load(engine: &Engine, file: &Path) -> Result<Module> {
     Module::new(engine, &bytes).map_err(|e| anyhow!("cannot compile {}: {e}", file.display()))
 }
 
-fn run(file: &Path, invoke: Option<&str>, args: &[String]) -> Result<ExitCode> {
-    let engine = Engine::default();
+#[derive(clap::Args)]
+struct RunOptions {
+    /// Grant the guest a host directory, optionally under another guest
+    /// path: `--dir HOST` or `--dir HOST::GUEST`.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+    /// Set a guest environment variable: `--env KEY=VALUE`, or `--env KEY`
+    /// to pass the host's value. Nothing is inherited otherwise.
+    #[arg(long = "env", value_name = "KEY[=VALUE]")]
+    envs: Vec<String>,
+    /// Pass the host's whole environment to the guest.
+    #[arg(long)]
+    inherit_env: bool,
+    /// Stop the guest with a trap after about N executed Wasm operators.
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
+    /// The guest's argv[0] (default: FILE as given).
+    #[arg(long, value_name = "NAME")]
+    argv0: Option<String>,
+    /// Call this exported function instead of `_start`; ARGS are then
+    /// its arguments (integers in decimal or 0x hex, floats like 1.5)
+    /// and its results are printed, one per line.
+    #[arg(long, value_name = "NAME")]
+    invoke: Option<String>,
+    /// The module, binary (.wasm) or text (.wat).
+    file: PathBuf,
+    /// Arguments for the guest (after `--` if they start with `-`), or
+    /// for the function named by --invoke (which may also follow FILE).
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
+    args: Vec<String>,
+}
+
+impl RunOptions {
+    /// Accepts `regwasm run FILE --invoke NAME ARGS...` too: `--invoke`
+    /// right after FILE names the function rather than a guest argument.
+    fn invoke_after_file(mut self) -> RunOptions {
+        if self.invoke.is_none() && self.args.len() >= 2 && self.args[0] == "--invoke" {
+            self.invoke = Some(self.args[1].clone());
+            self.args.drain(..2);
+        }
+        self
+    }
+}
+
+/// The store's host data for `regwasm run`.
+struct Host {
+    wasi: WasiCtx,
+}
+
+/// Exit status of a guest that trapped (128 + SIGABRT, as `wasmtime run`).
+const TRAP_EXIT: u8 = 134;
+
+fn wasi_context(opts: &RunOptions) -> Result<WasiCtx> {
+    let mut builder = WasiCtxBuilder::new();
+    let argv0 = opts
+        .argv0
+        .clone()
+        .unwrap_or_else(|| opts.file.display().to_string());
+    builder.arg(argv0);
+    if opts.invoke.is_none() {
+        builder.args(&opts.args);
+    }
+    if opts.inherit_env {
+        builder.inherit_env();
+    }
+    for env in &opts.envs {
+        match env.split_once('=') {
+            Some((key, value)) => builder.env(key, value),
+            None => match std::env::var(env) {
+                Ok(value) => builder.env(env, value),
+                Err(_) => bail!("--env {env}: no such variable in the host environment"),
+            },
+        };
+    }
+    for dir in &opts.dirs {
+        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
+        builder
+            .preopened_dir(host, guest)
+            .map_err(|e| anyhow!("--dir {dir}: {e}"))?;
+    }
+    Ok(builder.build())
+}
+
+fn run(opts: &RunOptions) -> Result<ExitCode> {
+    let file = &opts.file;
+    let mut config = Config::default();
+    config.consume_fuel(opts.fuel.is_some());
+    let engine = Engine::new(&config);
     let module = load(&engine, file)?;
-    let mut store = Store::new(&engine, ());
-    let linker = Linker::new(&engine);
-    let instance = linker
-        .instantiate(&mut store, &module)
-        .map_err(|e| anyhow!("cannot instantiate {}: {e}", file.display()))?;
-    let name = match invoke {
+    let mut store = Store::new(
+        &engine,
+        Host {
+            wasi: wasi_context(opts)?,
+        },
+    );
+    if let Some(fuel) = opts.fuel {
+        store.set_fuel(fuel).map_err(|e| anyhow!("--fuel: {e}"))?;
+    }
+    let mut linker = Linker::new(&engine);
+    regwasm_wasi::add_to_linker(&mut linker, |host: &mut Host| &mut host.wasi)
+        .map_err(|e| anyhow!("cannot define WASI: {e}"))?;
+    let instance = match linker.instantiate(&mut store, &module) {
+        Ok(instance) => instance,
+        Err(e) => return guest_failed(e, &format!("cannot instantiate {}", file.display())),
+    };
+    let name = match opts.invoke.as_deref() {
         Some(name) => name,
         None if instance.get_func(&store, "_start").is_some() => "_start",
         None => bail!(
@@ -98,12 +198,25 @@ fn run(file: &Path, invoke: Option<&str>, args: &[String]) -> Result<ExitCode> {
             file.display()
         ),
     };
+    // A reactor is initialized before any of its exports is called.
+    if name != "_start" {
+        if let Some(init) = instance.get_func(&store, "_initialize") {
+            if let Err(e) = init.call(&mut store, &[], &mut []) {
+                return guest_failed(e, "`_initialize` failed");
+            }
+        }
+    }
     let func = instance
         .get_func(&store, name)
         .ok_or_else(|| anyhow!("{} exports no function `{name}`", file.display()))?;
     let ty = func.ty(&store);
+    let args: &[String] = if opts.invoke.is_some() {
+        &opts.args
+    } else {
+        &[]
+    };
     if ty.params().len() != args.len() {
-        let types: Vec<&str> = ty.params().iter().map(|t| type_name(*t)).collect();
+        let types: Vec<String> = ty.params().iter().map(|t| t.to_string()).collect();
         bail!(
             "function `{name}` takes {} argument(s) ({}), got {}",
             types.len(),
@@ -118,12 +231,26 @@ fn run(file: &Path, invoke: Option<&str>, args: &[String]) -> Result<ExitCode> {
         .collect::<Result<Vec<Val>, String>>()
         .map_err(|e| anyhow!(e))?;
     let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-    func.call(&mut store, &params, &mut results)
-        .map_err(|e| anyhow!("`{name}` failed: {e}"))?;
+    if let Err(e) = func.call(&mut store, &params, &mut results) {
+        return guest_failed(e, &format!("`{name}` failed"));
+    }
     for result in &results {
         println!("{}", format_val(result));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Turns a failed guest call into the exit status: the guest's own for
+/// `proc_exit`, 134 and one line for a trap, 1 and one line otherwise.
+fn guest_failed(e: regwasm::Error, context: &str) -> Result<ExitCode> {
+    if let Some(exit) = e.downcast_ref::<I32Exit>() {
+        return Ok(ExitCode::from(exit.0 as u8));
+    }
+    if e.as_trap().is_some() {
+        eprintln!("error: {context}: wasm trap: {e}");
+        return Ok(ExitCode::from(TRAP_EXIT));
+    }
+    Err(anyhow!("{context}: {e}"))
 }
 
 fn inspect(file: &Path, func: Option<&str>) -> Result<ExitCode> {

@@ -27,21 +27,8 @@ pub fn parse_arg(text: &str, ty: ValType) -> Result<Val, String> {
         ValType::FuncRef | ValType::ExternRef if text == "null" => Ok(null_of(ty)),
         other => Err(format!(
             "cannot pass `{text}` as a {} argument from the command line",
-            type_name(other)
+            other
         )),
-    }
-}
-
-/// The text-format name of a value type (`i32`, `funcref`, ...).
-pub fn type_name(ty: ValType) -> &'static str {
-    match ty {
-        ValType::I32 => "i32",
-        ValType::I64 => "i64",
-        ValType::F32 => "f32",
-        ValType::F64 => "f64",
-        ValType::V128 => "v128",
-        ValType::FuncRef => "funcref",
-        ValType::ExternRef => "externref",
     }
 }
 

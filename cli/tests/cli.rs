@@ -116,8 +116,12 @@ fn run_errors_are_one_line() {
     );
     let bad = scratch_file("bad.wat", "(module (func (result i32)))");
     assert_clean_error(&regwasm(&["run", &bad, "--invoke", "f"]), "cannot compile");
+    // A trap is one line too, with the exit status `wasmtime run` uses.
     let trap = scratch_file("trap.wat", r#"(module (func (export "boom") unreachable))"#);
-    assert_clean_error(&regwasm(&["run", &trap, "--invoke", "boom"]), "unreachable");
+    let out = regwasm(&["run", &trap, "--invoke", "boom"]);
+    assert_eq!(out.status.code(), Some(134));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("wasm trap: unreachable"));
     let import = scratch_file(
         "import.wat",
         r#"(module (import "env" "f" (func)) (func (export "g")))"#,
@@ -189,4 +193,90 @@ fn wast_pass_and_fail() {
     assert!(text.contains("1 passed, 1 failed"), "{text}");
     assert!(text.contains("bad.wast:2:"), "{text}");
     assert!(text.contains("total: 3 passed, 1 failed"), "{text}");
+}
+
+#[test]
+fn run_wasi_command_with_args_and_exit_status() {
+    let out = regwasm(&["run", "examples/greet.wat", "--", "Ada"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "Hello, Ada!\n");
+    let out = regwasm(&["run", "examples/greet.wat"]);
+    assert_eq!(stdout(&out), "Hello, world!\n");
+    // proc_exit(3) becomes the exit status, with nothing printed.
+    let out = regwasm(&["run", "examples/greet.wat", "a", "b"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(stderr(&out), "");
+    // Options go before FILE; argv[0] can be chosen.
+    let out = regwasm(&[
+        "run",
+        "--argv0",
+        "x",
+        "--invoke",
+        "fib",
+        "examples/fib.wat",
+        "10",
+    ]);
+    assert_eq!(stdout(&out), "55\n");
+}
+
+#[test]
+fn run_wasi_env_and_dirs_are_granted_explicitly() {
+    // Prints the environment and the first preopened directory's name.
+    let wat = scratch_file(
+        "env.wat",
+        r#"(module
+          (import "wasi_snapshot_preview1" "environ_sizes_get" (func $sizes (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "environ_get" (func $get (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_prestat_dir_name" (func $name (param i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (func (export "_start") (local $n i32)
+            (drop (call $sizes (i32.const 0) (i32.const 4)))
+            (drop (call $get (i32.const 16) (i32.const 256)))
+            ;; print the environment buffer, NULs and all
+            (i32.store (i32.const 8) (i32.const 256))
+            (i32.store (i32.const 12) (i32.load (i32.const 4)))
+            (drop (call $write (i32.const 1) (i32.const 8) (i32.const 1) (i32.const 1000)))
+            ;; errno of fd_prestat_dir_name(3) and the name
+            (local.set $n (call $name (i32.const 3) (i32.const 512) (i32.const 3)))
+            (i32.store8 (i32.const 600) (i32.add (i32.const 48) (local.get $n)))
+            (i32.store (i32.const 8) (i32.const 600))
+            (i32.store (i32.const 12) (i32.const 1))
+            (drop (call $write (i32.const 1) (i32.const 8) (i32.const 1) (i32.const 1000)))
+            (i32.store (i32.const 8) (i32.const 512))
+            (i32.store (i32.const 12) (i32.const 3))
+            (drop (call $write (i32.const 1) (i32.const 8) (i32.const 1) (i32.const 1000)))))"#,
+    );
+    // Nothing granted: no environment, and fd 3 is not a preopen (EBADF = 8).
+    let out = regwasm(&["run", &wat]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with('8'), "{:?}", stdout(&out));
+    let dir = std::env::temp_dir();
+    let out = regwasm(&[
+        "run",
+        "--env",
+        "A=1",
+        "--env",
+        "B=two",
+        "--dir",
+        &format!("{}::abc", dir.display()),
+        &wat,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "A=1\0B=two\00abc");
+}
+
+#[test]
+fn run_fuel_stops_an_infinite_loop() {
+    let wat = scratch_file(
+        "spin.wat",
+        r#"(module (func (export "_start") (loop br 0)))"#,
+    );
+    let out = regwasm(&["run", "--fuel", "100000", &wat]);
+    assert_eq!(out.status.code(), Some(134));
+    assert!(
+        stderr(&out).contains("all fuel consumed"),
+        "{}",
+        stderr(&out)
+    );
 }
