@@ -36,6 +36,9 @@ impl<'a, T> Caller<'a, T> {
     }
 
     /// An export of the calling instance (for example its `memory`).
+    /// `None` when the host function was called directly by the embedder
+    /// (through [`Func::call`]) rather than from Wasm: there is no calling
+    /// instance then.
     pub fn get_export(&self, name: &str) -> Option<Extern> {
         Instance(self.instance?).get_export(&*self.store, name)
     }
@@ -59,8 +62,8 @@ impl<T> AsContextMut for Caller<'_, T> {
 }
 
 impl Func {
-    /// A host function from a closure with typed parameters and results,
-    /// optionally taking a [`Caller`] first.
+    /// A host function from a closure with typed parameters (up to 12) and
+    /// results, optionally taking a [`Caller`] first.
     pub fn wrap<T, P, R>(
         mut store: impl AsContextMut<Data = T>,
         f: impl IntoFunc<T, P, R>,
@@ -309,6 +312,10 @@ tuple_list!(5; A 0, B 1, C 2, D 3, E 4);
 tuple_list!(6; A 0, B 1, C 2, D 3, E 4, F 5);
 tuple_list!(7; A 0, B 1, C 2, D 3, E 4, F 5, G 6);
 tuple_list!(8; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+tuple_list!(9; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+tuple_list!(10; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+tuple_list!(11; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+tuple_list!(12; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
 
 /// What a host closure may return: values, or a `Result` of them.
 pub trait WasmRet {
@@ -384,6 +391,10 @@ into_func!(A a 0, B b 1, C c 2, D d 3, E e 4);
 into_func!(A a 0, B b 1, C c 2, D d 3, E e 4, G g 5);
 into_func!(A a 0, B b 1, C c 2, D d 3, E e 4, G g 5, H h 6);
 into_func!(A a 0, B b 1, C c 2, D d 3, E e 4, G g 5, H h 6, I i 7);
+into_func!(A a 0, B b 1, C c 2, D d 3, E e 4, G g 5, H h 6, I i 7, J j 8);
+into_func!(A a 0, B b 1, C c 2, D d 3, E e 4, G g 5, H h 6, I i 7, J j 8, K k 9);
+into_func!(A a 0, B b 1, C c 2, D d 3, E e 4, G g 5, H h 6, I i 7, J j 8, K k 9, L l 10);
+into_func!(A a 0, B b 1, C c 2, D d 3, E e 4, G g 5, H h 6, I i 7, J j 8, K k 9, L l 10, M m 11);
 
 pub(crate) fn host_from_closure<T, P, R>(f: impl IntoFunc<T, P, R>) -> (FuncType, Arc<HostFn<T>>) {
     f.into_host()
