@@ -263,7 +263,7 @@ fn run_wasi_env_and_dirs_are_granted_explicitly() {
         &wat,
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "A=1\0B=two\00abc");
+    assert_eq!(stdout(&out), "A=1\x00B=two\x000abc");
 }
 
 #[test]
