@@ -472,8 +472,11 @@ fn compare_branch_i64_reg_imm() {
 
 #[test]
 fn compare_branch_carrying_values() {
-    // A `br_if` whose target takes a value: the branch is inverted to skip
-    // the move-and-branch sequence; a loop's back edge branches backwards.
+    // A `br_if` whose target takes a value: when the move only writes a
+    // register nothing on the stack lives in, it is done before the fused
+    // branch (`pick`, `pick64_imm`); when it would overwrite a live value,
+    // the branch is inverted to skip the move-and-branch sequence
+    // (`pick_live`); a loop's back edge branches backwards.
     let mut fx = Fixture::new(
         r#"(module
   (func (export "pick") (param i32 i32) (result i32)
@@ -485,6 +488,18 @@ fn compare_branch_carrying_values() {
       br_if 0
       drop
       i32.const 9
+    end)
+  (func (export "pick_live") (param i32 i32) (result i32)
+    block (result i32)
+      local.get 0
+      local.get 1
+      i32.add
+      i32.const 7
+      local.get 0
+      local.get 1
+      i32.lt_s
+      br_if 0
+      i32.add
     end)
   (func (export "pick64_imm") (param i64) (result i64)
     block (result i64)
@@ -529,11 +544,20 @@ fn compare_branch_carrying_values() {
     local.get 1))"#,
     );
     insta::assert_snapshot!("compare_branch_carrying_values", fx.all_listings());
-    fx.expect_ops("pick", &["br_i32_ge_s", "br"], &["br_i32_lt_s", "i32_lt_s"]);
+    fx.expect_ops(
+        "pick",
+        &["copy_imm32", "br_i32_lt_s"],
+        &["br_i32_ge_s", "i32_lt_s"],
+    );
+    fx.expect_ops(
+        "pick_live",
+        &["br_i32_ge_s", "br"],
+        &["br_i32_lt_s", "i32_lt_s"],
+    );
     fx.expect_ops(
         "pick64_imm",
-        &["br_i64_le_u_imm"],
-        &["i64_gt_u_imm", "br_nez"],
+        &["br_i64_gt_u_imm"],
+        &["br_i64_le_u_imm", "i64_gt_u_imm", "br_nez"],
     );
     // Taken: return 5; the inverse comparison skips the return.
     fx.expect_ops(
@@ -561,6 +585,10 @@ fn compare_branch_carrying_values() {
     assert_eq!(fx.call::<(i32, i32), i32>("pick", (2, 2)), 9);
     assert_eq!(fx.call::<(i32, i32), i32>("pick", (-1, 0)), 7);
     assert_eq!(fx.call::<(i32, i32), i32>("pick", (0, -1)), 9);
+    // Taken: 7; fallthrough: (a + b) + 7, which needs the live sum intact.
+    assert_eq!(fx.call::<(i32, i32), i32>("pick_live", (1, 2)), 7);
+    assert_eq!(fx.call::<(i32, i32), i32>("pick_live", (5, 2)), 14);
+    assert_eq!(fx.call::<(i32, i32), i32>("pick_live", (-3, -4)), -7 + 7);
     assert_eq!(fx.call::<i64, i64>("pick64_imm", 100), 101);
     assert_eq!(fx.call::<i64, i64>("pick64_imm", 101), 101);
     assert_eq!(fx.call::<i64, i64>("pick64_imm", -1), -1);

@@ -654,6 +654,23 @@ impl<'a, 'e> Emitter<'a, 'e> {
         })
     }
 
+    /// Whether the moves for a branch to frame `idx` only write registers
+    /// nothing on the stack lives in: each destination home is either the
+    /// value's own home or the home of a slot whose value is elsewhere
+    /// (a local or a constant). Destinations lie below the stack top, so the
+    /// branch condition, popped from the top, is never overwritten either.
+    fn moves_dead_on_fallthrough(&self, idx: usize, arity: usize) -> bool {
+        let f = &self.ctrl[idx];
+        if f.kind == NodeKind::Func {
+            return false;
+        }
+        let len = self.stack.len();
+        (0..arity).all(|k| {
+            let dst = f.height + k;
+            dst == len - arity + k || self.stack[dst] != Slot::Temp
+        })
+    }
+
     /// Moves the top `arity` values into the result homes of frame `idx`
     /// (ascending, which the Temp-at-home invariant makes safe).
     fn emit_moves(&mut self, idx: usize, arity: usize) {
@@ -875,6 +892,12 @@ impl<'a, 'e> Emitter<'a, 'e> {
         let (slot, pos) = self.pop();
         let (idx, arity) = self.target(depth);
         if !self.needs_moves(idx, arity) {
+            let label = self.ctrl[idx].label;
+            self.branch_on(slot, pos, true, label);
+        } else if self.fuse && self.moves_dead_on_fallthrough(idx, arity) {
+            // Moving first costs nothing on the fallthrough path, and the
+            // taken path needs no extra jump over the moves.
+            self.emit_moves(idx, arity);
             let label = self.ctrl[idx].label;
             self.branch_on(slot, pos, true, label);
         } else {
