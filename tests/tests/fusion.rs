@@ -1829,3 +1829,48 @@ fn add_feeds_load_as_indexed_load() {
         "out of bounds memory access"
     );
 }
+
+/// Float comparisons fuse into `br_if` and `if`. The inverse of a float
+/// comparison is its negation, not the opposite comparison: with a NaN
+/// operand every ordered comparison is false.
+#[test]
+fn float_compare_and_branch() {
+    let mut f = Fixture::new(
+        r#"(module
+            (func (export "lt_br_if") (param f64 f64) (result i32)
+              block
+                local.get 0 local.get 1 f64.lt
+                br_if 0
+                i32.const 0
+                return
+              end
+              i32.const 1)
+            (func (export "gt_if") (param f32 f32) (result i32)
+              local.get 0 local.get 1 f32.gt
+              if (result i32) i32.const 1 else i32.const 0 end)
+            (func (export "ge_to_local") (param f64 f64) (result i32) (local i32)
+              local.get 0 local.get 1 f64.ge local.set 2
+              local.get 2))"#,
+    );
+    let lt = f.listing("lt_br_if");
+    assert!(lt.contains("br_f64_lt a=r0, b=r1"), "{lt}");
+    assert!(!lt.contains("f64_lt dst"), "{lt}");
+    // `if` branches to `else` when the comparison does not hold.
+    let gt = f.listing("gt_if");
+    assert!(gt.contains("br_f32_not_gt"), "{gt}");
+    // Not consumed by a branch: the plain comparison into the local.
+    assert!(f.listing("ge_to_local").contains("f64_ge dst=r2"));
+    insta::assert_snapshot!("float_compare_and_branch", f.all_listings());
+
+    let nan64 = f64::NAN;
+    assert_eq!(f.call::<(f64, f64), i32>("lt_br_if", (1.0, 2.0)), 1);
+    assert_eq!(f.call::<(f64, f64), i32>("lt_br_if", (2.0, 1.0)), 0);
+    assert_eq!(f.call::<(f64, f64), i32>("lt_br_if", (nan64, 1.0)), 0);
+    assert_eq!(f.call::<(f64, f64), i32>("lt_br_if", (-0.0, 0.0)), 0);
+    assert_eq!(f.call::<(f32, f32), i32>("gt_if", (2.0, 1.0)), 1);
+    assert_eq!(f.call::<(f32, f32), i32>("gt_if", (1.0, 2.0)), 0);
+    assert_eq!(f.call::<(f32, f32), i32>("gt_if", (f32::NAN, 1.0)), 0);
+    assert_eq!(f.call::<(f32, f32), i32>("gt_if", (1.0, f32::NAN)), 0);
+    assert_eq!(f.call::<(f64, f64), i32>("ge_to_local", (1.0, 1.0)), 1);
+    assert_eq!(f.call::<(f64, f64), i32>("ge_to_local", (nan64, nan64)), 0);
+}

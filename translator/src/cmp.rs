@@ -71,6 +71,54 @@ pub enum Pending {
     },
     /// `i32.eqz` (`is64: false`) or `i64.eqz` / `ref.is_null`.
     Eqz { is64: bool, a: Reg },
+    /// A float comparison (fused into branches only).
+    FCmp {
+        is64: bool,
+        cmp: FCmp,
+        a: Reg,
+        b: Reg,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FCmp {
+    Eq,
+    Ne,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+}
+
+macro_rules! by_fcmp {
+    ($is64:expr, $cmp:expr, |$T:ident| $make:expr; $($c:ident => $f32:ident, $f64:ident;)*) => {
+        match ($cmp, $is64) {
+            $(
+                (FCmp::$c, false) => { type $T = op::$f32; $make }
+                (FCmp::$c, true) => { type $T = op::$f64; $make }
+            )*
+        }
+    };
+}
+
+/// Float compare-and-branch; `when` false branches when it does not hold.
+pub fn br_f(is64: bool, cmp: FCmp, when: bool, a: Reg, b: Reg) -> Instr {
+    if when {
+        by_fcmp!(is64, cmp, |T| T { a, b, off: BrOff(0) }.into();
+            Eq => BrF32Eq, BrF64Eq; Ne => BrF32Ne, BrF64Ne; Lt => BrF32Lt, BrF64Lt;
+            Gt => BrF32Gt, BrF64Gt; Le => BrF32Le, BrF64Le; Ge => BrF32Ge, BrF64Ge;)
+    } else {
+        by_fcmp!(is64, cmp, |T| T { a, b, off: BrOff(0) }.into();
+            Eq => BrF32NotEq, BrF64NotEq; Ne => BrF32NotNe, BrF64NotNe; Lt => BrF32NotLt, BrF64NotLt;
+            Gt => BrF32NotGt, BrF64NotGt; Le => BrF32NotLe, BrF64NotLe; Ge => BrF32NotGe, BrF64NotGe;)
+    }
+}
+
+/// The plain float comparison producing 0 or 1 in `dst`.
+pub fn set_f(is64: bool, cmp: FCmp, dst: Reg, a: Reg, b: Reg) -> Instr {
+    by_fcmp!(is64, cmp, |T| T { dst, a, b }.into();
+        Eq => F32Eq, F64Eq; Ne => F32Ne, F64Ne; Lt => F32Lt, F64Lt;
+        Gt => F32Gt, F64Gt; Le => F32Le, F64Le; Ge => F32Ge, F64Ge;)
 }
 
 macro_rules! by_cmp {

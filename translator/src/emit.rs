@@ -9,7 +9,7 @@
 //! branch moves into a target's result homes are safe in ascending order.
 
 use crate::analysis::{Analysis, Node, NodeKind};
-use crate::cmp::{self, Cmp, Pending, Rhs};
+use crate::cmp::{self, Cmp, FCmp, Pending, Rhs};
 use crate::labels::{Label, Labels};
 use crate::{ModuleEnv, TranslateError, TranslateOptions};
 use regwasm_ir::{op, BrOff, FuncBody, Instr, Operand, Reg, SourceMap, TrapCode};
@@ -299,6 +299,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
             } => cmp::set_ri(is64, cmp, dst, a, b),
             Pending::Eqz { is64: false, a } => op::I32Eqz { dst, src: a }.into(),
             Pending::Eqz { is64: true, a } => op::I64Eqz { dst, src: a }.into(),
+            Pending::FCmp { is64, cmp, a, b } => cmp::set_f(is64, cmp, dst, a, b),
         };
         let _ = pos;
         self.emit_instr(instr);
@@ -514,6 +515,28 @@ impl<'a, 'e> Emitter<'a, 'e> {
         self.pending_or_emit(Pending::Cmp { is64, cmp, a, b })
     }
 
+    /// A float comparison: pending when a `br_if` or `if` consumes it next
+    /// (`select` takes it materialized).
+    fn fcompare(&mut self, is64: bool, cmp: FCmp) -> R<usize> {
+        let b = self.pop_reg();
+        let a = self.pop_reg();
+        let p = Pending::FCmp { is64, cmp, a, b };
+        let fusable = self.fuse
+            && self.consumed_by_next()
+            && matches!(
+                self.an.ops.get(self.op_index + 1).map(|o| &o.0),
+                Some(Operator::BrIf { .. } | Operator::If { .. })
+            );
+        if fusable {
+            self.push(Slot::Pending(p))?;
+            return Ok(1);
+        }
+        let (dst, kind) = self.result_dst();
+        let pos = self.stack.len();
+        self.emit_pending(dst, p, pos);
+        self.finish(kind)
+    }
+
     fn eqz(&mut self, is64: bool) -> R<usize> {
         let a = self.pop_reg();
         self.pending_or_emit(Pending::Eqz { is64, a })
@@ -552,6 +575,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
                     Rhs::Imm(b) => cmp::br_ri(is64, cmp, a, b),
                 }
             }
+            Slot::Pending(Pending::FCmp { is64, cmp, a, b }) => cmp::br_f(is64, cmp, when, a, b),
             Slot::Pending(Pending::Eqz { is64, a }) => match (is64, when) {
                 (false, true) => op::BrEqz {
                     cond: a,
@@ -1381,18 +1405,18 @@ impl<'a, 'e> Emitter<'a, 'e> {
             O::I64LeU => self.compare(true, Cmp::LeU),
             O::I64GeS => self.compare(true, Cmp::GeS),
             O::I64GeU => self.compare(true, Cmp::GeU),
-            O::F32Eq => bin!(self, F32Eq),
-            O::F32Ne => bin!(self, F32Ne),
-            O::F32Lt => bin!(self, F32Lt),
-            O::F32Gt => bin!(self, F32Gt),
-            O::F32Le => bin!(self, F32Le),
-            O::F32Ge => bin!(self, F32Ge),
-            O::F64Eq => bin!(self, F64Eq),
-            O::F64Ne => bin!(self, F64Ne),
-            O::F64Lt => bin!(self, F64Lt),
-            O::F64Gt => bin!(self, F64Gt),
-            O::F64Le => bin!(self, F64Le),
-            O::F64Ge => bin!(self, F64Ge),
+            O::F32Eq => self.fcompare(false, FCmp::Eq),
+            O::F32Ne => self.fcompare(false, FCmp::Ne),
+            O::F32Lt => self.fcompare(false, FCmp::Lt),
+            O::F32Gt => self.fcompare(false, FCmp::Gt),
+            O::F32Le => self.fcompare(false, FCmp::Le),
+            O::F32Ge => self.fcompare(false, FCmp::Ge),
+            O::F64Eq => self.fcompare(true, FCmp::Eq),
+            O::F64Ne => self.fcompare(true, FCmp::Ne),
+            O::F64Lt => self.fcompare(true, FCmp::Lt),
+            O::F64Gt => self.fcompare(true, FCmp::Gt),
+            O::F64Le => self.fcompare(true, FCmp::Le),
+            O::F64Ge => self.fcompare(true, FCmp::Ge),
             O::I32Clz => un!(self, I32Clz),
             O::I32Ctz => un!(self, I32Ctz),
             O::I32Popcnt => un!(self, I32Popcnt),

@@ -155,6 +155,44 @@ br_cmp! {
     br_i64_ge_u br_i64_ge_u_imm BrI64GeU BrI64GeUImm u64: >=;
 }
 
+/// Float compare-and-branch: `$name` branches when the comparison holds,
+/// `$not` when it does not (with NaNs, `!(a < b)` is not `a >= b`, which is
+/// exactly why the negation is wanted here).
+macro_rules! br_fcmp {
+    ($($name:ident $not:ident $T:ident $TN:ident $f:ident $bits:ty: $op:tt;)*) => {$(
+        #[inline(always)]
+        pub unsafe fn $name(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
+            if $f::from_bits(get(s, o.a) as $bits) $op $f::from_bits(get(s, o.b) as $bits) {
+                branch(s, o.off);
+            }
+            Ok(())
+        }
+        #[inline(always)]
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        pub unsafe fn $not(s: &mut St, _cx: &mut Cx, o: op::$TN) -> Res {
+            if !($f::from_bits(get(s, o.a) as $bits) $op $f::from_bits(get(s, o.b) as $bits)) {
+                branch(s, o.off);
+            }
+            Ok(())
+        }
+    )*};
+}
+
+br_fcmp! {
+    br_f32_eq br_f32_not_eq BrF32Eq BrF32NotEq f32 u32: ==;
+    br_f32_ne br_f32_not_ne BrF32Ne BrF32NotNe f32 u32: !=;
+    br_f32_lt br_f32_not_lt BrF32Lt BrF32NotLt f32 u32: <;
+    br_f32_gt br_f32_not_gt BrF32Gt BrF32NotGt f32 u32: >;
+    br_f32_le br_f32_not_le BrF32Le BrF32NotLe f32 u32: <=;
+    br_f32_ge br_f32_not_ge BrF32Ge BrF32NotGe f32 u32: >=;
+    br_f64_eq br_f64_not_eq BrF64Eq BrF64NotEq f64 u64: ==;
+    br_f64_ne br_f64_not_ne BrF64Ne BrF64NotNe f64 u64: !=;
+    br_f64_lt br_f64_not_lt BrF64Lt BrF64NotLt f64 u64: <;
+    br_f64_gt br_f64_not_gt BrF64Gt BrF64NotGt f64 u64: >;
+    br_f64_le br_f64_not_le BrF64Le BrF64NotLe f64 u64: <=;
+    br_f64_ge br_f64_not_ge BrF64Ge BrF64NotGe f64 u64: >=;
+}
+
 #[inline(always)]
 pub unsafe fn ret(s: &mut St, cx: &mut Cx, _o: op::Return) -> Res {
     cx.return_from(s)
