@@ -333,18 +333,21 @@ select_cmp! {
 
 #[inline(always)]
 pub unsafe fn global_get(s: &mut St, cx: &mut Cx, o: op::GlobalGet) -> Res {
-    let store = cx.store();
-    let g = store.instances[cx.inst as usize].globals[o.idx as usize];
-    set(s, o.dst, store.globals[g as usize].value);
+    // SAFETY: validation bounds `idx` by the module's globals, which the
+    // instance maps one to one onto store globals; `enter_instance` set both
+    // pointers for the current instance, and no global is created while
+    // the dispatcher runs.
+    let g = *cx.inst_globals.add(o.idx as usize);
+    set(s, o.dst, (*cx.globals.add(g as usize)).value);
     Ok(())
 }
 
 #[inline(always)]
 pub unsafe fn global_set(s: &mut St, cx: &mut Cx, o: op::GlobalSet) -> Res {
     let v = get(s, o.src);
-    let store = cx.store();
-    let g = store.instances[cx.inst as usize].globals[o.idx as usize];
-    store.globals[g as usize].value = v;
+    // SAFETY: as for `global_get`.
+    let g = *cx.inst_globals.add(o.idx as usize);
+    (*cx.globals.add(g as usize)).value = v;
     Ok(())
 }
 
@@ -442,7 +445,7 @@ pub unsafe fn memory_grow(s: &mut St, cx: &mut Cx, o: op::MemoryGrow) -> Res {
         Some(old) => old as u64,
         None => u32::MAX as u64,
     };
-    cx.reload_memory(s);
+    cx.enter_instance(s);
     set(s, o.dst, result);
     Ok(())
 }

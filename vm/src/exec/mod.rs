@@ -7,7 +7,7 @@ mod handlers;
 pub use dispatch::TAIL_CALL_DISPATCH;
 
 use crate::func::Caller;
-use crate::store::{FuncEntity, Store, StoreInner};
+use crate::store::{FuncEntity, GlobalEntity, Store, StoreInner};
 use crate::{Error, TrapCode};
 use regwasm_ir::Reg;
 
@@ -54,6 +54,10 @@ pub(crate) struct Cx {
     error: Option<Error>,
     /// Fuel left; written back to the store whenever the dispatcher exits.
     fuel: u64,
+    /// The current instance's global index space (store global indices) and
+    /// the store's globals, refreshed by `enter_instance`.
+    inst_globals: *const u32,
+    globals: *mut GlobalEntity,
 }
 
 impl Cx {
@@ -73,10 +77,15 @@ impl Cx {
         self.fp = s.fp;
     }
 
+    /// Loads the current instance's memory into the hot state and its
+    /// globals into the context (after a switch of instance, a host call or
+    /// `memory.grow`).
     #[inline(always)]
-    fn reload_memory(&mut self, s: &mut St) {
+    fn enter_instance(&mut self, s: &mut St) {
         let store = self.store();
         let inst = &store.instances[self.inst as usize];
+        self.inst_globals = inst.globals.as_ptr();
+        self.globals = store.globals.as_mut_ptr();
         match inst.memories.first() {
             Some(&m) => {
                 let data = &mut store.memories[m as usize].data;
@@ -119,7 +128,7 @@ impl Cx {
                 s.fp = new_fp;
                 if *instance != self.inst {
                     self.inst = *instance;
-                    self.reload_memory(s);
+                    self.enter_instance(s);
                 }
                 Ok(())
             }
@@ -146,7 +155,7 @@ impl Cx {
                 s.fp = f.fp;
                 if f.inst != self.inst {
                     self.inst = f.inst;
-                    self.reload_memory(s);
+                    self.enter_instance(s);
                 }
                 Ok(())
             }
@@ -186,6 +195,8 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         host_fp: std::ptr::null_mut(),
         error: None,
         fuel: store.inner.fuel,
+        inst_globals: std::ptr::null(),
+        globals: std::ptr::null_mut(),
     };
     // SAFETY: `base + n` slots fit the stack (checked above).
     let entry_fp = unsafe { stack.start.add(base) };
@@ -252,7 +263,7 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
                     mem: std::ptr::null_mut(),
                     mem_len: 0,
                 };
-                cx.reload_memory(&mut s);
+                cx.enter_instance(&mut s);
                 // SAFETY: resuming the saved state after the call instruction.
                 exit = unsafe { dispatch::run(&mut s, &mut cx) };
             }
