@@ -237,6 +237,22 @@ impl<'a, 'e> Emitter<'a, 'e> {
         self.ref_key[local as usize] = u32::MAX;
     }
 
+    /// Re-tracks the lazy references to `local` (if any) by its next write
+    /// after the current operator.
+    fn rekey(&mut self, local: u32) {
+        if self.refs[local as usize].is_empty() {
+            return;
+        }
+        let key = self
+            .an
+            .next_write_after(local, self.op_index)
+            .unwrap_or(u32::MAX);
+        self.ref_key[local as usize] = key;
+        if key != u32::MAX {
+            self.heap.push(Reverse((key, local)));
+        }
+    }
+
     /// Preserves, before the node opened by the current operator, every lazy
     /// reference to a local the node may write.
     fn preserve_for_node(&mut self, node: &Node) {
@@ -429,7 +445,12 @@ impl<'a, 'e> Emitter<'a, 'e> {
             }
             ResultKind::Set => Ok(2),
             ResultKind::Tee(l) => {
-                self.push(Slot::Local(l))?;
+                // The reference is made by the `local.tee`, the next
+                // operator: its own write must not count as a later one.
+                self.op_index += 1;
+                let pushed = self.push(Slot::Local(l));
+                self.op_index -= 1;
+                pushed?;
                 Ok(2)
             }
         }
@@ -1001,8 +1022,13 @@ impl<'a, 'e> Emitter<'a, 'e> {
                 let y = match y {
                     Rhs::Reg(r) => r,
                     Rhs::Imm(imm) => {
-                        // The comparison's right operand had the home above it.
-                        let r = self.home(pc + 1);
+                        // The comparison's operands may live in the homes of
+                        // `pc` and `pc + 1` (its own and its right operand's
+                        // positions, a mirrored compare keeps its register
+                        // operand in the latter); `pc + 2` is free and
+                        // inside the frame, which covers every height the
+                        // stack reached.
+                        let r = self.home(pc + 2);
                         self.emit_const(r, imm as i64 as u64);
                         r
                     }
@@ -1037,7 +1063,12 @@ impl<'a, 'e> Emitter<'a, 'e> {
     fn local_set(&mut self, local: u32, tee: bool) -> R<usize> {
         let (slot, pos) = self.pop();
         let dst = Reg(local as u16);
-        if slot != Slot::Local(local as u16) {
+        if slot == Slot::Local(local as u16) {
+            // `local.get l; local.set l` writes nothing, so the other lazy
+            // references to `l` stay valid; their next write is now a later
+            // one.
+            self.rekey(local);
+        } else {
             self.preserve(local);
             match slot {
                 Slot::Local(l) => {
