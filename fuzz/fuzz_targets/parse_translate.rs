@@ -1,0 +1,12 @@
+//! Arbitrary bytes through `Module::new` with eager translation and the
+//! bytecode verifier: it must return `Ok` or `Err`, never panic.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use regwasm_fuzz::harness;
+
+fuzz_target!(|data: &[u8]| {
+    let engine = harness::regwasm_engine();
+    let _ = harness::parse_translate(&engine, data);
+});
