@@ -5,6 +5,8 @@
 
 #![no_main]
 
+use std::sync::OnceLock;
+
 use arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
 use regwasm_fuzz::harness;
@@ -14,9 +16,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(generated) = harness::generate(&mut u, harness::Features::Supported) else {
         return;
     };
-    let engines = harness::Engines::default();
+    static ENGINES: OnceLock<harness::Engines> = OnceLock::new();
+    let engines = ENGINES.get_or_init(harness::Engines::default);
     let mut stats = harness::Stats::default();
-    if let Err(d) = harness::differential(&engines, &generated.wasm, &mut stats) {
+    if let Err(d) = harness::differential(engines, &generated.wasm, &mut stats) {
         panic!(
             "regwasm and wasmi disagree: {d}\n{}",
             harness::to_wat(&generated.wasm)

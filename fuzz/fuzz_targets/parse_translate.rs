@@ -3,10 +3,13 @@
 
 #![no_main]
 
+use std::sync::OnceLock;
+
 use libfuzzer_sys::fuzz_target;
 use regwasm_fuzz::harness;
 
 fuzz_target!(|data: &[u8]| {
-    let engine = harness::regwasm_engine();
-    let _ = harness::parse_translate(&engine, data);
+    static ENGINE: OnceLock<regwasm::Engine> = OnceLock::new();
+    let engine = ENGINE.get_or_init(harness::regwasm_engine);
+    let _ = harness::parse_translate(engine, data);
 });

@@ -6,6 +6,8 @@
 
 #![no_main]
 
+use std::sync::OnceLock;
+
 use arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
 use regwasm_fuzz::harness;
@@ -18,7 +20,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(generated) = harness::generate(&mut u, harness::Features::Any) else {
         return;
     };
-    let engine = harness::regwasm_engine_variant(variant);
+    static ENGINES: OnceLock<Vec<regwasm::Engine>> = OnceLock::new();
+    let engines = ENGINES.get_or_init(|| (0..6).map(harness::regwasm_engine_variant).collect());
+    let engine = &engines[variant as usize];
     let mut stats = harness::RunStats::default();
-    harness::run_regwasm(&engine, &generated.wasm, 100_000, &mut stats);
+    harness::run_regwasm(engine, &generated.wasm, 100_000, &mut stats);
 });

@@ -251,9 +251,12 @@ pub fn smith_config(
     Ok(c)
 }
 
-/// [`HOST_IMPORTS_WAT`] in binary form.
+/// [`HOST_IMPORTS_WAT`] in binary form (parsed once).
 pub fn host_imports_wasm() -> Vec<u8> {
-    wat::parse_str(HOST_IMPORTS_WAT).expect("the host import menu parses")
+    static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BYTES
+        .get_or_init(|| wat::parse_str(HOST_IMPORTS_WAT).expect("the host import menu parses"))
+        .clone()
 }
 
 /// One module from the DNA in `u`.

@@ -15,7 +15,10 @@
 //!
 //! A divergence fails the test with the seed, the module saved under the
 //! temp dir, and its text. Below the batch are the minimized regressions
-//! the campaign found.
+//! the campaign found: regwasm bugs (`regression_*`) and wasmi 2.0.0 bugs
+//! (`wasmi_bug_*`), which the oracle steps around by giving wasmi an
+//! equivalent rewritten module and by counting a wasmi panic as a skip
+//! (see `harness::wasmi_equivalent` and `fuzz/README.md`).
 
 #[path = "../../fuzz/src/harness.rs"]
 #[allow(dead_code)]
@@ -195,9 +198,8 @@ fn regwasm_call(wat: &str, name: &str, args: &[regwasm::Val], results: usize) ->
     out
 }
 
-/// Found at seed 89 (and 4, 21, 53, 60, 124, 132, 189 of the first 300; fixed
-/// in 22e6cec), a
-/// debug-build panic in the translator: `local.set L` of a lazy
+/// Found at seed 89 (and 4, 21, 53, 60, 124, 132, 189 of the first 300;
+/// fixed in 22e6cec), a debug-build panic in the translator: `local.set L` of a lazy
 /// `local.get L` is a no-op, so it skips `preserve(L)` and leaves the older
 /// lazy reference to `L` keyed to that (already passed) write; entering
 /// the next block/loop/if pops the stale key and trips
@@ -222,9 +224,8 @@ fn regression_noop_local_set_before_loop() {
 }
 
 /// Found at seed 151992 (release build; fixed in 22e6cec): a `select` whose
-/// condition is a
-/// comparison with a constant left operand and a computed right operand
-/// (`100 >u clz(x)`). The translator mirrors the comparison so the
+/// condition is a comparison with a constant left operand and a computed
+/// right operand (`100 >u clz(x)`). The translator mirrors the comparison so the
 /// constant is on the right (`clz(x) <u 100`) and fuses it into
 /// `select_i32_lt_u`; `Emitter::select` then materializes the immediate
 /// into `home(pc + 1)`, the register that holds `clz(x)` itself
