@@ -30,7 +30,7 @@ use std::time::Instant;
 
 use harness::{differential, generate_from_seed, to_wat, Engines, Features, Stats, Termination};
 
-/// Seeds of the release batch (about 75 s on the 2-core machine).
+/// Seeds of the release batch (60–75 s on the 2-core machine).
 const RELEASE_SEEDS: u64 = 60_000;
 /// Seeds of the debug batch (about 10 s).
 const DEBUG_SEEDS: u64 = 2_000;
