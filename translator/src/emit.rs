@@ -281,7 +281,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
             }
             Slot::Pending(p) => {
                 let dst = self.home(pos);
-                self.emit_pending(dst, p, pos);
+                self.emit_pending(dst, p);
                 dst
             }
         }
@@ -299,7 +299,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
         };
     }
 
-    fn emit_pending(&mut self, dst: Reg, p: Pending, pos: usize) {
+    fn emit_pending(&mut self, dst: Reg, p: Pending) {
         let instr = match p {
             Pending::Cmp {
                 is64,
@@ -317,7 +317,6 @@ impl<'a, 'e> Emitter<'a, 'e> {
             Pending::Eqz { is64: true, a } => op::I64Eqz { dst, src: a }.into(),
             Pending::FCmp { is64, cmp, a, b } => cmp::set_f(is64, cmp, dst, a, b),
         };
-        let _ = pos;
         self.emit_instr(instr);
     }
 
@@ -336,7 +335,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
                 }
             }
             Slot::Const(c) => self.emit_const(dst, c),
-            Slot::Pending(p) => self.emit_pending(dst, p, pos),
+            Slot::Pending(p) => self.emit_pending(dst, p),
         }
         self.stack[pos] = Slot::Temp;
     }
@@ -553,8 +552,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
             return Ok(1);
         }
         let (dst, kind) = self.result_dst();
-        let pos = self.stack.len();
-        self.emit_pending(dst, p, pos);
+        self.emit_pending(dst, p);
         self.finish(kind)
     }
 
@@ -580,8 +578,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
             return Ok(1);
         }
         let (dst, kind) = self.result_dst();
-        let pos = self.stack.len();
-        self.emit_pending(dst, p, pos);
+        self.emit_pending(dst, p);
         self.finish(kind)
     }
 
@@ -734,7 +731,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
                     self.emit(op::Copy { dst, src: Reg(l) });
                 }
                 Slot::Const(c) => self.emit_const(dst, c),
-                Slot::Pending(p) => self.emit_pending(dst, p, pos),
+                Slot::Pending(p) => self.emit_pending(dst, p),
             }
         }
     }
@@ -777,7 +774,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
                 },
                 Slot::Pending(p) => {
                     let src = self.home(len - 1);
-                    self.emit_pending(src, p, len - 1);
+                    self.emit_pending(src, p);
                     self.emit(op::ReturnReg { src });
                 }
             },
@@ -792,7 +789,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
                             self.emit(op::Copy { dst, src: Reg(l) });
                         }
                         Slot::Const(c) => self.emit_const(dst, c),
-                        Slot::Pending(p) => self.emit_pending(dst, p, pos),
+                        Slot::Pending(p) => self.emit_pending(dst, p),
                     }
                 }
                 let src = self.home(len - m);
@@ -1079,7 +1076,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
                     self.emit(op::Copy { dst, src });
                 }
                 Slot::Const(c) => self.emit_const(dst, c),
-                Slot::Pending(p) => self.emit_pending(dst, p, pos),
+                Slot::Pending(p) => self.emit_pending(dst, p),
             }
         }
         if tee {
