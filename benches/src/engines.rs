@@ -2,12 +2,19 @@
 //!
 //! Each engine implements [`Runtime`] (compile a module), [`Compiled`]
 //! (instantiate it with the host imports a workload needs) and [`Instance`]
-//! (look up exports, call them with plain values, touch linear memory). The
-//! trait objects cost a virtual call per Wasm call, the same for every engine,
-//! and nothing inside the guest.
+//! (look up exports, call them with plain values, touch linear memory, run a
+//! WASI command). The trait objects cost a virtual call per Wasm call, the
+//! same for every engine, and nothing inside the guest.
+//!
+//! Host functions are the same for every engine: the same closures over the
+//! same [`State`], registered with each engine's own typed `func_wrap`
+//! where its arity allows (regwasm's stops at 12 parameters, so its
+//! `host/16` uses `func_new`).
 
 use anyhow::{anyhow, bail, Context, Result};
-use std::time::Instant;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// A Wasm value, floats as bit patterns (so results compare exactly).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,7 +35,7 @@ impl V {
 }
 
 /// Host imports a workload needs; every engine provides them identically.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Host {
     /// No imports.
     None,
@@ -38,7 +45,35 @@ pub enum Host {
     /// Every imported function defined as a no-op of the right type (for
     /// translation benchmarks: the module is instantiated, never run).
     Stubs,
+    /// `benchmark.host/{0,1,8,16}`: identity functions over 0, 1, 8 and 16
+    /// `i64`s that count their calls ([`Instance::host_calls`]).
+    HostCalls,
+    /// `provider.*`: the exports of this (binary) module, instantiated first
+    /// in the same store.
+    Provider(Arc<Vec<u8>>),
+    /// WASI preview 1 plus no-op-like `bench.start`/`bench.end` (they record
+    /// the time between them, see [`Instance::bench_time`]) and
+    /// [`CLOCK_SHIM_MODULE`]`.clock_time_get`.
+    Wasi(Arc<WasiSpec>),
 }
+
+/// How a WASI command is run.
+#[derive(Clone, Debug, Default)]
+pub struct WasiSpec {
+    /// `argv`, including `argv[0]`.
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// `(host directory, guest path)`.
+    pub preopens: Vec<(PathBuf, String)>,
+    /// Bytes on stdin (empty if `None`).
+    pub stdin: Option<Vec<u8>>,
+}
+
+/// Module name of the `clock_time_get` shim every engine defines for WASI
+/// hosts. It has the length of `wasi_snapshot_preview1`, so a module's import
+/// can be renamed in place (see `workloads`): wasi-common, under both
+/// wasmi_wasi versions, has no process CPU-time clock, which CoreMark needs.
+pub const CLOCK_SHIM_MODULE: &str = "regwasm_benches_clock1";
 
 /// How function bodies are translated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +87,7 @@ pub enum Translation {
 
 /// An engine under test.
 pub trait Runtime {
-    /// Display name, e.g. `regwasm (tail-call)`.
+    /// Display name, e.g. `regwasm (portable)`.
     fn name(&self) -> String;
     /// Whether [`Translation::Lazy`] means anything for this engine.
     fn supports_lazy(&self) -> bool;
@@ -63,7 +98,7 @@ pub trait Runtime {
 /// A compiled module.
 pub trait Compiled {
     /// Instantiates the module (and runs its start function) with `host`.
-    fn instantiate(&self, host: Host) -> Result<Box<dyn Instance>>;
+    fn instantiate(&self, host: &Host) -> Result<Box<dyn Instance>>;
 }
 
 /// An instance, with the store it lives in.
@@ -76,6 +111,14 @@ pub trait Instance {
     fn memory(&mut self, name: &str) -> Result<&mut [u8]>;
     /// Grows the exported memory `name` by `pages`.
     fn grow(&mut self, name: &str, pages: u32) -> Result<()>;
+    /// Runs a WASI command's `_start`: its exit status (0 if `_start`
+    /// returns), or the trap.
+    fn run_command(&mut self) -> Result<i32>;
+    /// What the state saw so far (host calls, bench regions).
+    fn state(&self) -> &State;
+    /// The captured stdout and stderr of a WASI instance (call once, after
+    /// [`Instance::run_command`]).
+    fn take_output(&mut self) -> Result<(Vec<u8>, Vec<u8>)>;
 
     /// Looks up and calls `name` in one go.
     fn invoke(&mut self, name: &str, args: &[V]) -> Result<Vec<V>> {
@@ -95,16 +138,114 @@ pub fn all() -> Vec<Box<dyn Runtime>> {
 const MAX_DEPTH: usize = 1 << 20;
 const MAX_STACK_SLOTS: usize = 1 << 24;
 
+// ---------------------------------------------------------------- host state
+
+/// What host functions record, the same for every engine.
+#[derive(Debug)]
+pub struct State {
+    /// When the instance was made (`env.clock_ms`).
+    pub created: Instant,
+    /// Calls of `benchmark.host/*`.
+    pub host_calls: u64,
+    /// Open `bench.start`, if any.
+    bench_started: Option<Instant>,
+    /// Total time between `bench.start` and `bench.end`.
+    pub bench_time: Duration,
+    /// Number of closed `bench.start`/`bench.end` regions.
+    pub bench_regions: u32,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            created: Instant::now(),
+            host_calls: 0,
+            bench_started: None,
+            bench_time: Duration::ZERO,
+            bench_regions: 0,
+        }
+    }
+}
+
+impl State {
+    fn clock_ms(&self) -> i64 {
+        self.created.elapsed().as_millis() as i64
+    }
+    fn bench_start(&mut self) {
+        self.bench_started = Some(Instant::now());
+    }
+    fn bench_end(&mut self) {
+        if let Some(t) = self.bench_started.take() {
+            self.bench_time += t.elapsed();
+            self.bench_regions += 1;
+        }
+    }
+}
+
+/// The store data of every engine: the shared [`State`] and the engine's
+/// own WASI context, if the workload uses WASI.
+pub struct Data<W> {
+    state: State,
+    wasi: Option<W>,
+}
+
+impl<W> Data<W> {
+    fn new(wasi: Option<W>) -> Self {
+        Data {
+            state: State::default(),
+            wasi,
+        }
+    }
+    fn wasi(&mut self) -> &mut W {
+        self.wasi
+            .as_mut()
+            .expect("WASI functions are only linked when a WASI context exists")
+    }
+}
+
+/// `clock_time_get` for the shim: nanoseconds of clock `id` (0 realtime,
+/// 1 monotonic, 2 process CPU time, 3 thread CPU time), or a WASI errno.
+fn clock_nanos(id: i32) -> Result<u64, i32> {
+    use rustix::time::{clock_gettime, ClockId};
+    const EINVAL: i32 = 28;
+    let clock = match id {
+        0 => ClockId::Realtime,
+        1 => ClockId::Monotonic,
+        2 => ClockId::ProcessCPUTime,
+        3 => ClockId::ThreadCPUTime,
+        _ => return Err(EINVAL),
+    };
+    let t = clock_gettime(clock);
+    Ok(t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64)
+}
+
+const EFAULT: i32 = 21;
+
+/// `Ok(status)` for a `proc_exit` error, else the error itself.
+fn exit_status<E>(r: Result<(), E>, status: impl Fn(&E) -> Option<i32>) -> Result<i32, E> {
+    match r {
+        Ok(()) => Ok(0),
+        Err(e) => status(&e).ok_or(e),
+    }
+}
+
 // ---------------------------------------------------------------- regwasm
 
 pub struct Regwasm;
 
 struct RegwasmModule(regwasm::Module);
 
+type RegwasmData = Data<regwasm_wasi::WasiCtx>;
+
 struct RegwasmInstance {
-    store: regwasm::Store<Instant>,
+    store: regwasm::Store<RegwasmData>,
     instance: regwasm::Instance,
     funcs: Vec<(regwasm::Func, usize)>,
+    output: Option<(regwasm_wasi::OutputBuffer, regwasm_wasi::OutputBuffer)>,
+}
+
+fn rerr(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!("{e}")
 }
 
 impl Runtime for Regwasm {
@@ -125,39 +266,128 @@ impl Runtime for Regwasm {
             .max_call_depth(MAX_DEPTH)
             .max_value_stack(MAX_STACK_SLOTS);
         let engine = regwasm::Engine::new(&config);
-        let module = regwasm::Module::new(&engine, wasm).map_err(|e| anyhow!("{e}"))?;
+        let module = regwasm::Module::new(&engine, wasm).map_err(rerr)?;
         Ok(Box::new(RegwasmModule(module)))
     }
 }
 
 impl Compiled for RegwasmModule {
-    fn instantiate(&self, host: Host) -> Result<Box<dyn Instance>> {
+    fn instantiate(&self, host: &Host) -> Result<Box<dyn Instance>> {
+        use regwasm::{Caller, FuncType, ValType};
+        type C<'a> = Caller<'a, RegwasmData>;
         let engine = self.0.engine();
-        let mut store = regwasm::Store::new(engine, Instant::now());
-        let mut linker = regwasm::Linker::new(engine);
-        if host == Host::ClockMs {
-            linker
-                .func_wrap("env", "clock_ms", |c: regwasm::Caller<'_, Instant>| {
-                    c.data().elapsed().as_millis() as i64
-                })
-                .map_err(|e| anyhow!("{e}"))?;
-        }
-        if host == Host::Stubs {
-            for (module, name, ty) in self.0.imports() {
-                if let regwasm::ExternType::Func(ty) = ty {
-                    linker
-                        .func_new(module, name, ty, |_, _, _| Ok(()))
-                        .map_err(|e| anyhow!("{e}"))?;
+        let mut linker = regwasm::Linker::<RegwasmData>::new(engine);
+        let mut output = None;
+        let mut wasi = None;
+        match host {
+            Host::None => {}
+            Host::ClockMs => {
+                linker
+                    .func_wrap("env", "clock_ms", |c: C| c.data().state.clock_ms())
+                    .map_err(rerr)?;
+            }
+            Host::Stubs => {
+                for (module, name, ty) in self.0.imports() {
+                    if let regwasm::ExternType::Func(ty) = ty {
+                        linker
+                            .func_new(module, name, ty, |_, _, _| Ok(()))
+                            .map_err(rerr)?;
+                    }
                 }
             }
+            Host::HostCalls => {
+                linker
+                    .func_wrap("benchmark", "host/0", |mut c: C| {
+                        c.data_mut().state.host_calls += 1;
+                    })
+                    .map_err(rerr)?
+                    .func_wrap("benchmark", "host/1", |mut c: C, a: i64| {
+                        c.data_mut().state.host_calls += 1;
+                        a
+                    })
+                    .map_err(rerr)?
+                    .func_wrap(
+                        "benchmark",
+                        "host/8",
+                        |mut c: C,
+                         a: i64,
+                         b: i64,
+                         d: i64,
+                         e: i64,
+                         f: i64,
+                         g: i64,
+                         h: i64,
+                         i: i64| {
+                            c.data_mut().state.host_calls += 1;
+                            (a, b, d, e, f, g, h, i)
+                        },
+                    )
+                    .map_err(rerr)?;
+                // regwasm's `func_wrap` stops at 12 parameters.
+                let ty = FuncType::new(vec![ValType::I64; 16], vec![ValType::I64; 16]);
+                linker
+                    .func_new("benchmark", "host/16", ty, |mut c: C, args, results| {
+                        c.data_mut().state.host_calls += 1;
+                        results.copy_from_slice(args);
+                        Ok(())
+                    })
+                    .map_err(rerr)?;
+            }
+            Host::Provider(_) => {}
+            Host::Wasi(spec) => {
+                let mut b = regwasm_wasi::WasiCtxBuilder::new();
+                b.args(&spec.args);
+                for (k, v) in &spec.env {
+                    b.env(k, v);
+                }
+                for (dir, guest) in &spec.preopens {
+                    b.preopened_dir(dir, guest)?;
+                }
+                b.stdin_bytes(spec.stdin.clone().unwrap_or_default());
+                output = Some((b.stdout_capture(), b.stderr_capture()));
+                wasi = Some(b.build());
+                regwasm_wasi::add_to_linker(&mut linker, RegwasmData::wasi).map_err(rerr)?;
+                linker
+                    .func_wrap("bench", "start", |mut c: C| {
+                        c.data_mut().state.bench_start()
+                    })
+                    .map_err(rerr)?
+                    .func_wrap("bench", "end", |mut c: C| c.data_mut().state.bench_end())
+                    .map_err(rerr)?
+                    .func_wrap(
+                        CLOCK_SHIM_MODULE,
+                        "clock_time_get",
+                        |mut c: C, id: i32, _precision: i64, out: i32| -> i32 {
+                            let t = match clock_nanos(id) {
+                                Ok(t) => t,
+                                Err(errno) => return errno,
+                            };
+                            let Some(regwasm::Extern::Memory(m)) = c.get_export("memory") else {
+                                return EFAULT;
+                            };
+                            match m.write(&mut c, out as u32 as usize, &t.to_le_bytes()) {
+                                Ok(()) => 0,
+                                Err(_) => EFAULT,
+                            }
+                        },
+                    )
+                    .map_err(rerr)?;
+            }
         }
-        let instance = linker
-            .instantiate(&mut store, &self.0)
-            .map_err(|e| anyhow!("{e}"))?;
+        let mut store = regwasm::Store::new(engine, Data::new(wasi));
+        if let Host::Provider(wasm) = host {
+            let provider = regwasm::Module::new(engine, &wasm[..]).map_err(rerr)?;
+            let inst = linker.instantiate(&mut store, &provider).map_err(rerr)?;
+            linker
+                .instance(&mut store, "provider", inst)
+                .map_err(rerr)?;
+        }
+        let instance = linker.instantiate(&mut store, &self.0).map_err(rerr)?;
         Ok(Box::new(RegwasmInstance {
             store,
             instance,
             funcs: Vec::new(),
+            output,
         }))
     }
 }
@@ -185,8 +415,7 @@ impl Instance for RegwasmInstance {
             })
             .collect();
         let mut results = vec![Val::I32(0); n];
-        f.call(&mut self.store, &args, &mut results)
-            .map_err(|e| anyhow!("{e}"))?;
+        f.call(&mut self.store, &args, &mut results).map_err(rerr)?;
         results
             .into_iter()
             .map(|v| match v {
@@ -210,8 +439,26 @@ impl Instance for RegwasmInstance {
             .instance
             .get_memory(&self.store, name)
             .ok_or_else(|| anyhow!("no exported memory `{name}`"))?;
-        m.grow(&mut self.store, pages).map_err(|e| anyhow!("{e}"))?;
+        m.grow(&mut self.store, pages).map_err(rerr)?;
         Ok(())
+    }
+    fn run_command(&mut self) -> Result<i32> {
+        let start = self
+            .instance
+            .get_func(&self.store, "_start")
+            .ok_or_else(|| anyhow!("no exported function `_start`"))?;
+        let r = start.call(&mut self.store, &[], &mut []);
+        exit_status(r, |e| {
+            e.downcast_ref::<regwasm_wasi::I32Exit>().map(|x| x.0)
+        })
+        .map_err(rerr)
+    }
+    fn state(&self) -> &State {
+        &self.store.data().state
+    }
+    fn take_output(&mut self) -> Result<(Vec<u8>, Vec<u8>)> {
+        let (out, err) = self.output.take().context("not a WASI instance")?;
+        Ok((out.contents(), err.contents()))
     }
 }
 
@@ -221,10 +468,14 @@ pub struct Wasmi2;
 
 struct Wasmi2Module(wasmi::Module);
 
+type Wasmi2Data = Data<wasmi_wasi::WasiCtx>;
+type Wasmi2Pipe = wasmi_wasi::wasi_common::pipe::WritePipe<std::io::Cursor<Vec<u8>>>;
+
 struct Wasmi2Instance {
-    store: wasmi::Store<Instant>,
+    store: wasmi::Store<Wasmi2Data>,
     instance: wasmi::Instance,
     funcs: Vec<(wasmi::Func, Vec<wasmi::ValType>)>,
+    output: Option<(Wasmi2Pipe, Wasmi2Pipe)>,
 }
 
 impl Runtime for Wasmi2 {
@@ -250,33 +501,147 @@ impl Runtime for Wasmi2 {
     }
 }
 
+/// Pipes shared by the WASI context and the instance (which reads them
+/// after the run).
+fn in_memory_pipes<P: Clone>(new: impl Fn() -> P) -> (P, P) {
+    (new(), new())
+}
+
 impl Compiled for Wasmi2Module {
-    fn instantiate(&self, host: Host) -> Result<Box<dyn Instance>> {
+    fn instantiate(&self, host: &Host) -> Result<Box<dyn Instance>> {
+        use wasmi::Caller;
+        type C<'a> = Caller<'a, Wasmi2Data>;
         let engine = self.0.engine();
-        let mut store = wasmi::Store::new(engine, Instant::now());
-        let mut linker = wasmi::Linker::new(engine);
-        if host == Host::ClockMs {
-            linker.func_wrap("env", "clock_ms", |c: wasmi::Caller<'_, Instant>| {
-                c.data().elapsed().as_millis() as i64
-            })?;
-        }
-        if host == Host::Stubs {
-            for import in self.0.imports() {
-                if let Some(ty) = import.ty().func() {
-                    linker.func_new(
-                        import.module(),
-                        import.name(),
-                        ty.clone(),
-                        |_, _, _| Ok(()),
-                    )?;
+        let mut linker = wasmi::Linker::<Wasmi2Data>::new(engine);
+        let mut output = None;
+        let mut wasi = None;
+        match host {
+            Host::None => {}
+            Host::ClockMs => {
+                linker.func_wrap("env", "clock_ms", |c: C| c.data().state.clock_ms())?;
+            }
+            Host::Stubs => {
+                for import in self.0.imports() {
+                    if let Some(ty) = import.ty().func() {
+                        linker.func_new(
+                            import.module(),
+                            import.name(),
+                            ty.clone(),
+                            |_, _, _| Ok(()),
+                        )?;
+                    }
                 }
             }
+            Host::HostCalls => {
+                linker
+                    .func_wrap("benchmark", "host/0", |mut c: C| {
+                        c.data_mut().state.host_calls += 1;
+                    })?
+                    .func_wrap("benchmark", "host/1", |mut c: C, a: i64| {
+                        c.data_mut().state.host_calls += 1;
+                        a
+                    })?
+                    .func_wrap(
+                        "benchmark",
+                        "host/8",
+                        |mut c: C,
+                         a: i64,
+                         b: i64,
+                         d: i64,
+                         e: i64,
+                         f: i64,
+                         g: i64,
+                         h: i64,
+                         i: i64| {
+                            c.data_mut().state.host_calls += 1;
+                            (a, b, d, e, f, g, h, i)
+                        },
+                    )?
+                    .func_wrap(
+                        "benchmark",
+                        "host/16",
+                        #[allow(clippy::type_complexity)]
+                        |mut c: C,
+                         a0: i64,
+                         a1: i64,
+                         a2: i64,
+                         a3: i64,
+                         a4: i64,
+                         a5: i64,
+                         a6: i64,
+                         a7: i64,
+                         a8: i64,
+                         a9: i64,
+                         a10: i64,
+                         a11: i64,
+                         a12: i64,
+                         a13: i64,
+                         a14: i64,
+                         a15: i64| {
+                            c.data_mut().state.host_calls += 1;
+                            (
+                                a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14,
+                                a15,
+                            )
+                        },
+                    )?;
+            }
+            Host::Provider(_) => {}
+            Host::Wasi(spec) => {
+                use wasmi_wasi::wasi_common::pipe::{ReadPipe, WritePipe};
+                let mut b = wasmi_wasi::WasiCtxBuilder::new();
+                b.args(&spec.args)?.envs(&spec.env)?;
+                for (dir, guest) in &spec.preopens {
+                    let d = wasmi_wasi::Dir::open_ambient_dir(dir, wasmi_wasi::ambient_authority())
+                        .with_context(|| format!("preopen {}", dir.display()))?;
+                    b.preopened_dir(d, guest)?;
+                }
+                let (out, err) = in_memory_pipes(WritePipe::new_in_memory);
+                b.stdin(Box::new(ReadPipe::from(
+                    spec.stdin.clone().unwrap_or_default(),
+                )))
+                .stdout(Box::new(out.clone()))
+                .stderr(Box::new(err.clone()));
+                output = Some((out, err));
+                wasi = Some(b.build());
+                wasmi_wasi::add_to_linker(&mut linker, Wasmi2Data::wasi)?;
+                linker
+                    .func_wrap("bench", "start", |mut c: C| {
+                        c.data_mut().state.bench_start()
+                    })?
+                    .func_wrap("bench", "end", |mut c: C| c.data_mut().state.bench_end())?
+                    .func_wrap(
+                        CLOCK_SHIM_MODULE,
+                        "clock_time_get",
+                        |mut c: C, id: i32, _precision: i64, out: i32| -> i32 {
+                            let t = match clock_nanos(id) {
+                                Ok(t) => t,
+                                Err(errno) => return errno,
+                            };
+                            let Some(m) = c.get_export("memory").and_then(|e| e.into_memory())
+                            else {
+                                return EFAULT;
+                            };
+                            match m.write(&mut c, out as u32 as usize, &t.to_le_bytes()) {
+                                Ok(()) => 0,
+                                Err(_) => EFAULT,
+                            }
+                        },
+                    )?;
+            }
+        }
+        let mut store = wasmi::Store::new(engine, Data::new(wasi));
+        if let Host::Provider(wasm) = host {
+            let provider = wasmi::Module::new(engine, &wasm[..])?;
+            let inst = linker.instantiate_and_start(&mut store, &provider)?;
+            linker.instance(&mut store, "provider", inst)?;
         }
         let instance = linker.instantiate_and_start(&mut store, &self.0)?;
         Ok(Box::new(Wasmi2Instance {
             store,
             instance,
             funcs: Vec::new(),
+            output,
         }))
     }
 }
@@ -331,6 +696,28 @@ impl Instance for Wasmi2Instance {
         m.grow(&mut self.store, u64::from(pages))?;
         Ok(())
     }
+    fn run_command(&mut self) -> Result<i32> {
+        let start = self
+            .instance
+            .get_func(&self.store, "_start")
+            .ok_or_else(|| anyhow!("no exported function `_start`"))?;
+        let r = start.call(&mut self.store, &[], &mut []);
+        Ok(exit_status(r, |e| e.i32_exit_status())?)
+    }
+    fn state(&self) -> &State {
+        &self.store.data().state
+    }
+    fn take_output(&mut self) -> Result<(Vec<u8>, Vec<u8>)> {
+        let (out, err) = self.output.take().context("not a WASI instance")?;
+        // The context holds the other clone of each pipe.
+        self.store.data_mut().wasi = None;
+        let inner = |p: Wasmi2Pipe| {
+            p.try_into_inner()
+                .map(|c| c.into_inner())
+                .map_err(|_| anyhow!("pipe still shared"))
+        };
+        Ok((inner(out)?, inner(err)?))
+    }
 }
 
 // ---------------------------------------------------------------- wasmi 0.31
@@ -339,10 +726,14 @@ pub struct Wasmi031;
 
 struct Wasmi031Module(wasmi_031::Module);
 
+type Wasmi031Data = Data<wasmi_wasi_031::WasiCtx>;
+type Wasmi031Pipe = wasi_common_2::pipe::WritePipe<std::io::Cursor<Vec<u8>>>;
+
 struct Wasmi031Instance {
-    store: wasmi_031::Store<Instant>,
+    store: wasmi_031::Store<Wasmi031Data>,
     instance: wasmi_031::Instance,
     funcs: Vec<(wasmi_031::Func, Vec<wasmi_031::core::ValueType>)>,
+    output: Option<(Wasmi031Pipe, Wasmi031Pipe)>,
 }
 
 impl Runtime for Wasmi031 {
@@ -356,8 +747,7 @@ impl Runtime for Wasmi031 {
         let mut config = wasmi_031::Config::default();
         config
             .set_stack_limits(
-                wasmi_031::StackLimits::new(1 << 16, MAX_STACK_SLOTS, MAX_DEPTH)
-                    .map_err(|e| anyhow!("{e}"))?,
+                wasmi_031::StackLimits::new(1 << 16, MAX_STACK_SLOTS, MAX_DEPTH).map_err(rerr)?,
             )
             .wasm_tail_call(true);
         let engine = wasmi_031::Engine::new(&config);
@@ -367,25 +757,141 @@ impl Runtime for Wasmi031 {
 }
 
 impl Compiled for Wasmi031Module {
-    fn instantiate(&self, host: Host) -> Result<Box<dyn Instance>> {
+    fn instantiate(&self, host: &Host) -> Result<Box<dyn Instance>> {
+        use wasmi_031::Caller;
+        type C<'a> = Caller<'a, Wasmi031Data>;
         let engine = self.0.engine();
-        let mut store = wasmi_031::Store::new(engine, Instant::now());
-        let mut linker = wasmi_031::Linker::new(engine);
-        if host == Host::ClockMs {
-            linker.func_wrap("env", "clock_ms", |c: wasmi_031::Caller<'_, Instant>| {
-                c.data().elapsed().as_millis() as i64
-            })?;
-        }
-        if host == Host::Stubs {
-            for import in self.0.imports() {
-                if let Some(ty) = import.ty().func() {
-                    linker.func_new(
-                        import.module(),
-                        import.name(),
-                        ty.clone(),
-                        |_, _, _| Ok(()),
-                    )?;
+        let mut linker = wasmi_031::Linker::<Wasmi031Data>::new(engine);
+        let mut output = None;
+        let mut wasi = None;
+        match host {
+            Host::None => {}
+            Host::ClockMs => {
+                linker.func_wrap("env", "clock_ms", |c: C| c.data().state.clock_ms())?;
+            }
+            Host::Stubs => {
+                for import in self.0.imports() {
+                    if let Some(ty) = import.ty().func() {
+                        linker.func_new(
+                            import.module(),
+                            import.name(),
+                            ty.clone(),
+                            |_, _, _| Ok(()),
+                        )?;
+                    }
                 }
+            }
+            Host::HostCalls => {
+                linker
+                    .func_wrap("benchmark", "host/0", |mut c: C| {
+                        c.data_mut().state.host_calls += 1;
+                    })?
+                    .func_wrap("benchmark", "host/1", |mut c: C, a: i64| {
+                        c.data_mut().state.host_calls += 1;
+                        a
+                    })?
+                    .func_wrap(
+                        "benchmark",
+                        "host/8",
+                        |mut c: C,
+                         a: i64,
+                         b: i64,
+                         d: i64,
+                         e: i64,
+                         f: i64,
+                         g: i64,
+                         h: i64,
+                         i: i64| {
+                            c.data_mut().state.host_calls += 1;
+                            (a, b, d, e, f, g, h, i)
+                        },
+                    )?
+                    .func_wrap(
+                        "benchmark",
+                        "host/16",
+                        |mut c: C,
+                         a0: i64,
+                         a1: i64,
+                         a2: i64,
+                         a3: i64,
+                         a4: i64,
+                         a5: i64,
+                         a6: i64,
+                         a7: i64,
+                         a8: i64,
+                         a9: i64,
+                         a10: i64,
+                         a11: i64,
+                         a12: i64,
+                         a13: i64,
+                         a14: i64,
+                         a15: i64| {
+                            c.data_mut().state.host_calls += 1;
+                            (
+                                a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14,
+                                a15,
+                            )
+                        },
+                    )?;
+            }
+            Host::Provider(_) => {}
+            Host::Wasi(spec) => {
+                use wasi_common_2::pipe::{ReadPipe, WritePipe};
+                let mut b = wasmi_wasi_031::WasiCtxBuilder::new()
+                    .args(&spec.args)?
+                    .envs(&spec.env)?;
+                for (dir, guest) in &spec.preopens {
+                    let d = wasmi_wasi_031::Dir::open_ambient_dir(
+                        dir,
+                        wasmi_wasi_031::ambient_authority(),
+                    )
+                    .with_context(|| format!("preopen {}", dir.display()))?;
+                    b = b.preopened_dir(d, guest)?;
+                }
+                let (out, err) = in_memory_pipes(WritePipe::new_in_memory);
+                let b = b
+                    .stdin(Box::new(ReadPipe::from(
+                        spec.stdin.clone().unwrap_or_default(),
+                    )))
+                    .stdout(Box::new(out.clone()))
+                    .stderr(Box::new(err.clone()));
+                output = Some((out, err));
+                wasi = Some(b.build());
+                wasmi_wasi_031::add_to_linker(&mut linker, Wasmi031Data::wasi)?;
+                linker
+                    .func_wrap("bench", "start", |mut c: C| {
+                        c.data_mut().state.bench_start()
+                    })?
+                    .func_wrap("bench", "end", |mut c: C| c.data_mut().state.bench_end())?
+                    .func_wrap(
+                        CLOCK_SHIM_MODULE,
+                        "clock_time_get",
+                        |mut c: C, id: i32, _precision: i64, out: i32| -> i32 {
+                            let t = match clock_nanos(id) {
+                                Ok(t) => t,
+                                Err(errno) => return errno,
+                            };
+                            let Some(m) = c.get_export("memory").and_then(|e| e.into_memory())
+                            else {
+                                return EFAULT;
+                            };
+                            match m.write(&mut c, out as u32 as usize, &t.to_le_bytes()) {
+                                Ok(()) => 0,
+                                Err(_) => EFAULT,
+                            }
+                        },
+                    )?;
+            }
+        }
+        let mut store = wasmi_031::Store::new(engine, Data::new(wasi));
+        if let Host::Provider(wasm) = host {
+            let provider = wasmi_031::Module::new(engine, &wasm[..])?;
+            let inst = linker
+                .instantiate(&mut store, &provider)?
+                .start(&mut store)?;
+            for export in inst.exports(&store).collect::<Vec<_>>() {
+                let (name, item) = (export.name().to_string(), export.into_extern());
+                linker.define("provider", &name, item)?;
             }
         }
         let instance = linker.instantiate(&mut store, &self.0)?.start(&mut store)?;
@@ -393,6 +899,7 @@ impl Compiled for Wasmi031Module {
             store,
             instance,
             funcs: Vec::new(),
+            output,
         }))
     }
 }
@@ -446,7 +953,31 @@ impl Instance for Wasmi031Instance {
             .get_memory(&self.store, name)
             .ok_or_else(|| anyhow!("no exported memory `{name}`"))?;
         let pages = wasmi_031::core::Pages::new(pages).ok_or_else(|| anyhow!("bad pages"))?;
-        m.grow(&mut self.store, pages).map_err(|e| anyhow!("{e}"))?;
+        m.grow(&mut self.store, pages).map_err(rerr)?;
         Ok(())
+    }
+    fn run_command(&mut self) -> Result<i32> {
+        let start = self
+            .instance
+            .get_func(&self.store, "_start")
+            .ok_or_else(|| anyhow!("no exported function `_start`"))?;
+        let r = start.call(&mut self.store, &[], &mut []);
+        Ok(exit_status(r, |e| match e {
+            wasmi_031::Error::Trap(t) => t.i32_exit_status(),
+            _ => None,
+        })?)
+    }
+    fn state(&self) -> &State {
+        &self.store.data().state
+    }
+    fn take_output(&mut self) -> Result<(Vec<u8>, Vec<u8>)> {
+        let (out, err) = self.output.take().context("not a WASI instance")?;
+        self.store.data_mut().wasi = None;
+        let inner = |p: Wasmi031Pipe| {
+            p.try_into_inner()
+                .map(|c| c.into_inner())
+                .map_err(|_| anyhow!("pipe still shared"))
+        };
+        Ok((inner(out)?, inner(err)?))
     }
 }

@@ -89,7 +89,7 @@ pub fn code_section_len(wasm: &[u8]) -> Result<usize> {
 pub fn measure(rt: &dyn Runtime, input: &Input, mode: Translation) -> Result<Duration> {
     let t = Instant::now();
     let module = rt.compile(&input.wasm, mode)?;
-    let instance = module.instantiate(Host::Stubs)?;
+    let instance = module.instantiate(&Host::Stubs)?;
     let elapsed = t.elapsed();
     drop(instance);
     drop(module);

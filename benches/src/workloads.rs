@@ -9,6 +9,7 @@
 use crate::engines::{Host, Instance, Runtime, Translation, V};
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The benchmark directory: `$REGWASM_BENCH_DIR`, or `shared/bench` next to
@@ -107,6 +108,8 @@ enum WatSetup {
     FillBytes,
     /// Grow `mem` to fit the vectors and fill them.
     VecAdd(usize),
+    /// Check that the call made this many host calls.
+    CountHostCalls(u64),
 }
 
 /// What one run produced.
@@ -587,8 +590,7 @@ pub fn load(dir: &Path) -> Result<Vec<Workload>> {
     wat.push(("nested_calls", n_calls("nested_calls", &[1, 8, 16])));
     wat.push(("indirect_calls", n_calls("indirect_calls", &[0, 1, 8, 16])));
     eprintln!(
-        "NOT RUN: wasmi/wat/host_calls.wat and imported_calls.wat (need per-engine host/provider \
-         linking, not implemented yet); global_bump, global_const, preserve-all-locals \
+        "NOT RUN: wasmi/wat/global_bump, global_const, preserve-all-locals \
          (no run recipe in the manifest)"
     );
     for (file, benches) in wat {
@@ -608,6 +610,52 @@ pub fn load(dir: &Path) -> Result<Vec<Workload>> {
                 wasm: wasm.clone(),
                 host: Host::None,
                 recipe: Recipe::Wat(calls),
+            });
+        }
+    }
+
+    // ---- host and imported calls: `run/N(5000)` returns 0 after 5000
+    // calls of `benchmark.host/N` (counted by the host) or of the provider
+    // module's `identity/N`.
+    let provider = "wasmi/wat/imported_calls_provider.wat";
+    for (file, host) in [
+        ("host_calls", Some(Host::HostCalls)),
+        ("imported_calls", None),
+    ] {
+        let path = format!("wasmi/wat/{file}.wat");
+        mention(&path, "i64:5000")?;
+        let host = match host {
+            Some(h) => h,
+            None => match read(provider)? {
+                Some(text) => Host::Provider(Arc::new(
+                    wat::parse_bytes(&text)
+                        .with_context(|| provider.to_string())?
+                        .into_owned(),
+                )),
+                None => continue,
+            },
+        };
+        let Some(text) = read(&path)? else { continue };
+        let wasm = wat::parse_bytes(&text)
+            .with_context(|| path.clone())?
+            .into_owned();
+        for n in [0, 1, 8, 16] {
+            let mut call = one(
+                &format!("run/{n}"),
+                vec![V::I64(5000)],
+                Some(vec![V::I64(0)]),
+                1,
+            );
+            if matches!(host, Host::HostCalls) {
+                call.setup = WatSetup::CountHostCalls(5000);
+            }
+            out.push(Workload {
+                family: Family::Wat,
+                name: format!("{file}/run/{n}"),
+                path: path.clone(),
+                wasm: wasm.clone(),
+                host: host.clone(),
+                recipe: Recipe::Wat(vec![call]),
             });
         }
     }
@@ -647,7 +695,7 @@ impl Workload {
     /// Compiles (lazy translation: each engine's default) and instantiates.
     pub fn instantiate(&self, rt: &dyn Runtime) -> Result<Box<dyn Instance>> {
         let module = rt.compile(&self.wasm, Translation::Lazy)?;
-        module.instantiate(self.host)
+        module.instantiate(&self.host)
     }
 
     /// One run: untimed setup, the timed part, then every check.
@@ -741,7 +789,7 @@ impl Workload {
 
 fn run_wat(call: &WatCall, inst: &mut dyn Instance, observed: &mut Vec<V>) -> Result<Duration> {
     match call.setup {
-        WatSetup::None => {}
+        WatSetup::None | WatSetup::CountHostCalls(_) => {}
         WatSetup::SumBytes(len) => {
             if inst.memory("mem")?.len() < len {
                 inst.grow("mem", 1)?;
@@ -773,6 +821,7 @@ fn run_wat(call: &WatCall, inst: &mut dyn Instance, observed: &mut Vec<V>) -> Re
             mem[..8 * len].fill(0xAA);
         }
     }
+    let host_calls_before = inst.state().host_calls;
     let f = inst.func(&call.func)?;
     let mut results = Vec::with_capacity(call.calls);
     let t = Instant::now();
@@ -812,6 +861,10 @@ fn run_wat(call: &WatCall, inst: &mut dyn Instance, observed: &mut Vec<V>) -> Re
                 let got = i64::from_le_bytes(mem[8 * i..][..8].try_into().unwrap());
                 ensure!(got == want, "out[{i}] = {got}, expected {want}");
             }
+        }
+        WatSetup::CountHostCalls(n) => {
+            let made = inst.state().host_calls - host_calls_before;
+            ensure!(made == n, "{made} host calls, expected {n}");
         }
         _ => {}
     }
