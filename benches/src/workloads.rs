@@ -6,7 +6,9 @@
 //! workload's file is listed in the manifest and that the manifest states
 //! the same expected value, so a drifting manifest fails loudly.
 
-use crate::engines::{Host, Instance, Runtime, Translation, V};
+use crate::engines::{
+    Compiled, Host, Instance, Runtime, Translation, WasiSpec, CLOCK_SHIM_MODULE, V,
+};
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -39,6 +41,8 @@ pub enum Family {
     Wat,
     /// CoreMark (score, higher is better).
     CoreMark,
+    /// Sightglass WASI commands (time between `bench.start` and `bench.end`).
+    Sightglass,
 }
 
 impl Family {
@@ -46,7 +50,8 @@ impl Family {
         match self {
             Family::Rust => "wasmi rust-benchmarks",
             Family::Wat => "wasmi .wat micro-benchmarks",
-            Family::CoreMark => "CoreMark (coremark-minimal)",
+            Family::CoreMark => "CoreMark",
+            Family::Sightglass => "sightglass (WASI commands)",
         }
     }
 }
@@ -60,13 +65,52 @@ pub struct Workload {
     /// The binary module (`.wat` files are converted once at load time).
     pub wasm: Vec<u8>,
     pub host: Host,
+    /// Takes more than about a second per run on regwasm: the smoke test
+    /// skips it unless `REGWASM_BENCH_HEAVY=1`, the report runs it once.
+    pub heavy: bool,
     recipe: Recipe,
 }
+
+/// WASI workloads that take over a second per run on regwasm (measured on
+/// the 2-core dev VM, seconds of `_start`): gcc-loops 120, shootout-ed25519
+/// 89, shootout-seqhash 59, sqlite3 18, shootout-fib2 8.7,
+/// shootout-heapsort 6.0, shootout-minicsv 5.9, shootout-ctype 4.3,
+/// shootout-sieve 3.6, shootout-base64 2.6, shootout-matrix 2.4, blind-sig
+/// 1.5; CoreMark (WASI) calibrates itself to run 10 s of CPU time. wasmi 0.31
+/// is 2-5x slower.
+const HEAVY: &[&str] = &[
+    "gcc-loops",
+    "shootout-ed25519",
+    "shootout-seqhash",
+    "sqlite3",
+    "shootout-fib2",
+    "shootout-heapsort",
+    "shootout-minicsv",
+    "shootout-ctype",
+    "shootout-sieve",
+    "shootout-base64",
+    "shootout-matrix",
+    "blind-sig",
+    "coremark (WASI)",
+];
 
 enum Recipe {
     Rust(RustCase),
     Wat(Vec<WatCall>),
     CoreMark,
+    Wasi(WasiCase),
+}
+
+/// What a WASI command must produce.
+struct WasiCase {
+    /// Expected stdout/stderr, compared after trimming whitespace (as
+    /// sightglass does); `None`: no expected file, so engines must agree.
+    stdout: Option<Vec<u8>>,
+    stderr: Option<Vec<u8>>,
+    /// A `*`-glob stdout must match (wasm3's runner).
+    stdout_glob: Option<String>,
+    /// Parse `Iterations/Sec : X` from stdout as the score (CoreMark).
+    score: bool,
 }
 
 struct RustCase {
@@ -313,6 +357,7 @@ pub fn load(dir: &Path) -> Result<Vec<Workload>> {
             path,
             wasm,
             host: Host::None,
+            heavy: false,
             recipe: Recipe::Rust(RustCase {
                 setup_arg,
                 input,
@@ -609,6 +654,7 @@ pub fn load(dir: &Path) -> Result<Vec<Workload>> {
                 path: path.clone(),
                 wasm: wasm.clone(),
                 host: Host::None,
+                heavy: false,
                 recipe: Recipe::Wat(calls),
             });
         }
@@ -655,6 +701,7 @@ pub fn load(dir: &Path) -> Result<Vec<Workload>> {
                 path: path.clone(),
                 wasm: wasm.clone(),
                 host: host.clone(),
+                heavy: false,
                 recipe: Recipe::Wat(vec![call]),
             });
         }
@@ -670,10 +717,212 @@ pub fn load(dir: &Path) -> Result<Vec<Workload>> {
             path: path.into(),
             wasm,
             host: Host::ClockMs,
+            heavy: false,
             recipe: Recipe::CoreMark,
         });
     }
+
+    // ---- WASI commands: the non-SIMD sightglass modules and CoreMark.
+    let supported = [
+        "sign-extension",
+        "reference-types",
+        "bulk-memory",
+        "saturating-float-to-int",
+        "multi-value",
+        "mutable-global",
+    ];
+    for e in entries {
+        let path = e["path"].as_str().unwrap_or_default();
+        let run = &e["run"];
+        let sightglass = path.starts_with("sightglass/");
+        let coremark = path == "wasm3/wasi/coremark/coremark.wasm";
+        if !(sightglass || coremark) || e["kind"] != "core" {
+            continue;
+        }
+        let features: Vec<&str> = e["features_needed"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|f| f.as_str()).collect())
+            .unwrap_or_default();
+        if let Some(f) = features.iter().find(|f| !supported.contains(f)) {
+            eprintln!("NOT RUN: {path} needs {f}");
+            continue;
+        }
+        match wasi_workload(dir, path, run, coremark, &read)
+            .with_context(|| format!("manifest entry {path}"))?
+        {
+            Some(w) => out.push(w),
+            None => continue,
+        }
+    }
     Ok(out)
+}
+
+/// A WASI command from its manifest entry: preopens, args, environment,
+/// stdin and expectations all come from the entry's `run`.
+fn wasi_workload(
+    dir: &Path,
+    path: &str,
+    run: &serde_json::Value,
+    coremark: bool,
+    read: &dyn Fn(&str) -> Result<Option<Vec<u8>>>,
+) -> Result<Option<Workload>> {
+    let str_of = |v: &serde_json::Value| -> Result<String> {
+        v.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("expected a string, got {v}"))
+    };
+    let Some(mut wasm) = read(path)? else {
+        return Ok(None);
+    };
+    let file = Path::new(path)
+        .file_name()
+        .and_then(|f| f.to_str())
+        .unwrap_or(path);
+    let mut spec = WasiSpec {
+        args: vec![file.to_string()],
+        ..WasiSpec::default()
+    };
+    for a in run["args"].as_array().into_iter().flatten() {
+        spec.args.push(str_of(a)?);
+    }
+    if let Some(env) = run["env"].as_object() {
+        for (k, v) in env {
+            spec.env.push((k.clone(), str_of(v)?));
+        }
+    }
+    if let Some(pre) = run["preopen"].as_object() {
+        for (guest, host) in pre {
+            spec.preopens.push((dir.join(str_of(host)?), guest.clone()));
+        }
+    }
+    if let Some(stdin) = run["stdin"].as_str() {
+        match read(stdin)? {
+            Some(b) => spec.stdin = Some(b),
+            None => return Ok(None),
+        }
+    }
+    let expect = &run["expect"];
+    ensure!(
+        expect["exit_code"] == 0,
+        "only exit code 0 is supported, the manifest says {}",
+        expect["exit_code"]
+    );
+    let file_or_none = |key: &str| -> Result<Option<Option<Vec<u8>>>> {
+        match expect[key].as_str() {
+            Some(rel) => Ok(read(rel)?.map(Some)),
+            None => Ok(Some(None)),
+        }
+    };
+    let (Some(stdout), Some(stderr)) = (file_or_none("stdout_file")?, file_or_none("stderr_file")?)
+    else {
+        return Ok(None);
+    };
+    let stdout_glob = expect["stdout_glob"].as_str().map(str::to_string);
+    if coremark {
+        // wasi-common (both wasmi_wasi versions) has no process CPU-time
+        // clock; every engine gets the same `clock_time_get` shim instead.
+        wasm = rename_import(
+            &wasm,
+            "wasi_snapshot_preview1",
+            "clock_time_get",
+            CLOCK_SHIM_MODULE,
+        )?;
+    }
+    let name = if coremark {
+        "coremark (WASI)".to_string()
+    } else {
+        // `sightglass/bz2/benchmark.wasm` -> bz2,
+        // `sightglass/shootout/shootout-fib2.wasm` -> shootout-fib2.
+        let p = Path::new(path);
+        match p.file_stem().and_then(|s| s.to_str()) {
+            Some("benchmark") | None => p
+                .parent()
+                .and_then(|d| d.file_name())
+                .and_then(|d| d.to_str())
+                .unwrap_or(path)
+                .to_string(),
+            Some(stem) => stem.to_string(),
+        }
+    };
+    Ok(Some(Workload {
+        family: if coremark {
+            Family::CoreMark
+        } else {
+            Family::Sightglass
+        },
+        heavy: HEAVY.contains(&name.as_str()),
+        name,
+        path: path.to_string(),
+        wasm,
+        host: Host::Wasi(Arc::new(spec)),
+        recipe: Recipe::Wasi(WasiCase {
+            stdout,
+            stderr,
+            stdout_glob,
+            score: coremark,
+        }),
+    }))
+}
+
+/// Renames the module of import `module.name` in place; `new_module` must
+/// have the same length, so no size changes. The encoded pair (module name,
+/// field name, each with its length byte) must occur exactly once.
+fn rename_import(wasm: &[u8], module: &str, name: &str, new_module: &str) -> Result<Vec<u8>> {
+    ensure!(module.len() == new_module.len() && module.len() < 128 && name.len() < 128);
+    let mut needle = vec![module.len() as u8];
+    needle.extend_from_slice(module.as_bytes());
+    needle.push(name.len() as u8);
+    needle.extend_from_slice(name.as_bytes());
+    let hits: Vec<usize> = wasm
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == &needle[..])
+        .map(|(i, _)| i)
+        .collect();
+    let [at] = hits[..] else {
+        bail!("import {module}.{name} found {} times", hits.len());
+    };
+    let mut out = wasm.to_vec();
+    out[at + 1..at + 1 + module.len()].copy_from_slice(new_module.as_bytes());
+    Ok(out)
+}
+
+/// `*`-only glob match over bytes (`*` matches any run, newlines included).
+fn glob_match(pattern: &str, text: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = pattern.split('*').map(str::as_bytes).collect();
+    let (first, rest) = parts.split_first().expect("split yields one part");
+    let Some(mut text) = text.strip_prefix(*first) else {
+        return false;
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return text.is_empty();
+    };
+    for part in middle {
+        match text.windows(part.len()).position(|w| w == *part) {
+            Some(i) => text = &text[i + part.len()..],
+            None => return false,
+        }
+    }
+    text.len() >= last.len() && text.ends_with(last)
+}
+
+fn trimmed(b: &[u8]) -> &[u8] {
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &b[start..end]
+}
+
+/// FNV-1a of a byte string, to compare unpinned outputs between engines.
+fn fnv(b: &[u8]) -> i64 {
+    b.iter().fold(0xcbf29ce484222325u64, |h, c| {
+        (h ^ u64::from(*c)).wrapping_mul(0x100000001b3)
+    }) as i64
 }
 
 fn same(actual: V, expected: V) -> bool {
@@ -694,8 +943,32 @@ fn one_result(r: Vec<V>, what: &str) -> Result<V> {
 impl Workload {
     /// Compiles (lazy translation: each engine's default) and instantiates.
     pub fn instantiate(&self, rt: &dyn Runtime) -> Result<Box<dyn Instance>> {
-        let module = rt.compile(&self.wasm, Translation::Lazy)?;
+        self.instance(self.compile(rt)?.as_ref())
+    }
+
+    /// Compiles the module (lazy translation: each engine's default).
+    pub fn compile(&self, rt: &dyn Runtime) -> Result<Box<dyn Compiled>> {
+        rt.compile(&self.wasm, Translation::Lazy)
+    }
+
+    /// A new instance of a module from [`Workload::compile`].
+    pub fn instance(&self, module: &dyn Compiled) -> Result<Box<dyn Instance>> {
         module.instantiate(&self.host)
+    }
+
+    /// Whether each run needs a fresh instance (WASI commands run `_start`
+    /// once; CoreMark keeps state).
+    pub fn one_shot(&self) -> bool {
+        matches!(self.recipe, Recipe::Wasi(_) | Recipe::CoreMark)
+    }
+
+    /// Whether the result is a score (higher is better) instead of a time.
+    pub fn is_score(&self) -> bool {
+        match &self.recipe {
+            Recipe::CoreMark => true,
+            Recipe::Wasi(case) => case.score,
+            _ => false,
+        }
     }
 
     /// One run: untimed setup, the timed part, then every check.
@@ -715,6 +988,7 @@ impl Workload {
                     observed,
                 })
             }
+            Recipe::Wasi(case) => run_wasi(case, inst),
             Recipe::CoreMark => {
                 let f = inst.func("run")?;
                 let t = Instant::now();
@@ -785,6 +1059,86 @@ impl Workload {
             observed,
         })
     }
+}
+
+/// Runs `_start` and checks exit status and output. The time is the sum of
+/// the `bench.start`..`bench.end` regions if there are any (sightglass),
+/// else all of `_start`.
+fn run_wasi(case: &WasiCase, inst: &mut dyn Instance) -> Result<Run> {
+    let t = Instant::now();
+    let status = inst.run_command().context("running `_start`")?;
+    let total = t.elapsed();
+    let (stdout, stderr) = inst.take_output()?;
+    let show = |b: &[u8]| {
+        let s = String::from_utf8_lossy(trimmed(b));
+        let tail: String = s
+            .chars()
+            .rev()
+            .take(300)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        tail
+    };
+    ensure!(
+        status == 0,
+        "exit status {status}; stderr ends: {}",
+        show(&stderr)
+    );
+    let mut observed = Vec::new();
+    for (what, actual, expected) in [
+        ("stdout", &stdout, &case.stdout),
+        ("stderr", &stderr, &case.stderr),
+    ] {
+        match expected {
+            Some(e) => ensure!(
+                trimmed(actual) == trimmed(e),
+                "{what} differs from the expected file; it ends: {}",
+                show(actual)
+            ),
+            // Not pinned down by the manifest: the engines must agree, with
+            // numbers masked (hashset and sqlite3 print their own timings).
+            None if case.stdout_glob.is_none() => {
+                let masked: Vec<u8> = trimmed(actual)
+                    .iter()
+                    .map(|c| if c.is_ascii_digit() { b'#' } else { *c })
+                    .collect();
+                observed.push(V::I64(fnv(&masked)))
+            }
+            None => {}
+        }
+    }
+    if let Some(glob) = &case.stdout_glob {
+        ensure!(
+            glob_match(glob, &stdout),
+            "stdout does not match `{glob}`: {}",
+            show(&stdout)
+        );
+    }
+    let score = if case.score {
+        let text = String::from_utf8_lossy(&stdout);
+        let score: f64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Iterations/Sec"))
+            .and_then(|l| l.trim().trim_start_matches(':').trim().parse().ok())
+            .ok_or_else(|| anyhow!("no `Iterations/Sec : X` line in stdout"))?;
+        ensure!(score > 0.0, "CoreMark score {score} is not positive");
+        Some(score)
+    } else {
+        None
+    };
+    let state = inst.state();
+    let elapsed = if state.bench_regions > 0 {
+        state.bench_time
+    } else {
+        total
+    };
+    Ok(Run {
+        elapsed,
+        score,
+        observed,
+    })
 }
 
 fn run_wat(call: &WatCall, inst: &mut dyn Instance, observed: &mut Vec<V>) -> Result<Duration> {

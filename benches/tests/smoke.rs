@@ -19,7 +19,24 @@ fn every_workload_once_per_engine() {
     let mut failures = Vec::new();
     // `REGWASM_BENCH_FILTER=word` runs only workloads whose name contains it.
     let filter = std::env::var("REGWASM_BENCH_FILTER").unwrap_or_default();
-    for w in all.iter().filter(|w| w.name.contains(&filter)) {
+    // Heavy WASI workloads (seconds to minutes each) only with
+    // `REGWASM_BENCH_HEAVY=1`; the report always runs them.
+    let heavy = std::env::var_os("REGWASM_BENCH_HEAVY").is_some_and(|v| v == "1");
+    let skipped: Vec<&str> = all
+        .iter()
+        .filter(|w| w.heavy && !heavy)
+        .map(|w| w.name.as_str())
+        .collect();
+    if !skipped.is_empty() {
+        eprintln!(
+            "SKIPPED (heavy; set REGWASM_BENCH_HEAVY=1): {}",
+            skipped.join(", ")
+        );
+    }
+    for w in all
+        .iter()
+        .filter(|w| w.name.contains(&filter) && (heavy || !w.heavy))
+    {
         let mut observed = Vec::new();
         for rt in &engines {
             let result = w

@@ -26,8 +26,12 @@ fn main() -> Result<()> {
         .iter()
         .find(|w| &w.name == workload)
         .context("no such workload")?;
-    let mut inst = w.instantiate(rt.as_ref())?;
-    for _ in 0..runs {
+    let module = w.compile(rt.as_ref())?;
+    let mut inst = w.instance(module.as_ref())?;
+    for i in 0..runs {
+        if i > 0 && w.one_shot() {
+            inst = w.instance(module.as_ref())?;
+        }
         let r = w.run(inst.as_mut())?;
         eprintln!("{} {}: {:?}", rt.name(), w.name, r.elapsed);
     }

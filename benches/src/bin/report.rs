@@ -21,6 +21,7 @@ use std::time::Duration;
 struct Opts {
     runs: usize,
     coremark_runs: usize,
+    wasi_runs: usize,
     translation_runs: usize,
     out: PathBuf,
     filter: String,
@@ -30,6 +31,7 @@ fn parse_args() -> Result<Opts> {
     let mut o = Opts {
         runs: 5,
         coremark_runs: 1,
+        wasi_runs: 3,
         translation_runs: 3,
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("RESULTS.md"),
         filter: String::new(),
@@ -40,11 +42,12 @@ fn parse_args() -> Result<Opts> {
         match a.as_str() {
             "--runs" => o.runs = val()?.parse()?,
             "--coremark-runs" => o.coremark_runs = val()?.parse()?,
+            "--wasi-runs" => o.wasi_runs = val()?.parse()?,
             "--translation-runs" => o.translation_runs = val()?.parse()?,
             "--out" => o.out = val()?.into(),
             "--filter" => o.filter = val()?,
             other => anyhow::bail!(
-                "unknown argument {other}; usage: report [--runs K] [--coremark-runs K] \
+                "unknown argument {other}; usage: report [--runs K] [--coremark-runs K] [--wasi-runs K] \
                  [--translation-runs K] [--out PATH] [--filter S]"
             ),
         }
@@ -103,16 +106,21 @@ type Cell = Result<f64, String>;
 
 fn measure(w: &Workload, rt: &dyn Runtime, runs: usize) -> Cell {
     let go = || -> Result<f64> {
-        let mut inst = w.instantiate(rt)?;
-        // CoreMark calibrates itself for 10+ s; a warm-up would double that.
-        if w.family != Family::CoreMark {
+        let module = w.compile(rt)?;
+        let mut inst = w.instance(module.as_ref())?;
+        // CoreMark calibrates itself for 10+ s, heavy workloads take
+        // seconds to minutes: a warm-up would double that.
+        let mut fresh = true;
+        if !w.is_score() && !w.heavy {
             w.run(inst.as_mut()).context("warm-up run")?;
+            fresh = false;
         }
         let mut xs = Vec::new();
-        for i in 0..runs {
-            if i > 0 && w.family == Family::CoreMark {
-                inst = w.instantiate(rt)?;
+        for _ in 0..runs {
+            if !fresh && w.one_shot() {
+                inst = w.instance(module.as_ref())?;
             }
+            fresh = false;
             let r = w.run(inst.as_mut())?;
             xs.push(match r.score {
                 Some(s) => s,
@@ -151,16 +159,29 @@ fn main() -> Result<()> {
     md.push_str(&machine());
     writeln!(
         md,
-        "- method: per engine and workload, one instance, one untimed warm-up run \
-         (pays lazy translation; none for CoreMark, which calibrates itself), then the median of {} timed runs ({} for CoreMark); \
-         every run's output checked against `shared/bench/manifest.json`. Times in ms \
+        "- method: per engine and workload, one compiled module and one untimed warm-up run \
+         (pays lazy translation; none for CoreMark, which calibrates itself, nor for heavy WASI workloads), \
+         then the median of {} timed runs ({} for sightglass, 1 for heavy WASI workloads, {} for CoreMark); \
+         WASI commands get a fresh instance per run. \
+         Every run's output checked against `shared/bench/manifest.json`. Times in ms \
          (lower is better); CoreMark in CoreMark/s (higher is better). \
-         \"×\" columns: the engine's time divided by regwasm's (above 1: regwasm is faster).\n",
-        o.runs, o.coremark_runs
+         \"×\" columns: the engine's time divided by regwasm's (above 1: regwasm is faster).\n\
+         - WASI: each engine's own WASI (regwasm-wasi, wasmi_wasi 2.0.0, wasmi_wasi 0.31.2 = wasi-common), \
+         preopens, args, env and expected output from the manifest. Sightglass times are the sum of the \
+         `bench.start`..`bench.end` regions (host functions that only read the clock); \
+         CoreMark (WASI) times all of `_start` and reports its own Iterations/Sec. \
+         wasi-common has no process CPU-time clock, which CoreMark needs, so CoreMark's \
+         `clock_time_get` import is renamed to a shim module every engine defines identically.\n",
+        o.runs, o.wasi_runs, o.coremark_runs
     )?;
     let mut failures = Vec::new();
 
-    for family in [Family::Rust, Family::Wat, Family::CoreMark] {
+    for family in [
+        Family::Rust,
+        Family::Wat,
+        Family::Sightglass,
+        Family::CoreMark,
+    ] {
         let ws: Vec<&Workload> = all
             .iter()
             .filter(|w| w.family == family && w.name.contains(&o.filter))
@@ -181,8 +202,12 @@ fn main() -> Result<()> {
         }
         writeln!(md, "{header}\n{rule}")?;
         for w in ws {
-            let runs = if family == Family::CoreMark {
+            let runs = if w.is_score() {
                 o.coremark_runs
+            } else if w.heavy {
+                1
+            } else if family == Family::Sightglass {
+                o.wasi_runs
             } else {
                 o.runs
             };
@@ -198,7 +223,7 @@ fn main() -> Result<()> {
             let base = cells[0].as_ref().ok().copied();
             for (i, c) in cells.iter().enumerate() {
                 match c {
-                    Ok(v) if family == Family::CoreMark => row += &format!(" {v:.1} |"),
+                    Ok(v) if w.is_score() => row += &format!(" {v:.1} |"),
                     Ok(v) => row += &format!(" {} |", fmt_ms(*v)),
                     Err(e) => {
                         let short = if e.contains("tail call") {
@@ -212,7 +237,7 @@ fn main() -> Result<()> {
                 }
                 if i > 0 {
                     row += &match (base, c) {
-                        (Some(b), Ok(v)) if family == Family::CoreMark => {
+                        (Some(b), Ok(v)) if w.is_score() => {
                             format!(" {:.2} |", b / v)
                         }
                         (Some(b), Ok(v)) => format!(" {:.2} |", v / b),
