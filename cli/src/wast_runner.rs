@@ -188,7 +188,10 @@ impl Runner {
         // Translate and verify every function up front, so a translation
         // bug shows even in functions the script never calls.
         let mut config = Config::new();
-        config.eager_translation(true).verify(true);
+        config
+            .eager_translation(true)
+            .verify(true)
+            .symbolic_check(true);
         let engine = Engine::new(&config);
         let mut store = Store::new(&engine, ());
         let mut linker = Linker::new(&engine);

@@ -1106,6 +1106,7 @@ pub fn regwasm_engine() -> regwasm::Engine {
     config
         .eager_translation(true)
         .verify(true)
+        .symbolic_check(true)
         .consume_fuel(true);
     regwasm::Engine::new(&config)
 }
@@ -1453,7 +1454,7 @@ impl fmt::Display for RunStats {
 /// lazy translation, default or tiny stack limits.
 pub fn regwasm_engine_variant(variant: u64) -> regwasm::Engine {
     let mut config = regwasm::Config::default();
-    config.verify(true).consume_fuel(true);
+    config.verify(true).symbolic_check(true).consume_fuel(true);
     match variant % 3 {
         0 => {
             config.eager_translation(true);

@@ -1,6 +1,6 @@
 //! The translated function body container.
 
-use crate::{BrOff, Instr, Operand};
+use crate::{BrOff, CheckNotes, Instr, Operand};
 
 /// Maps bytecode offsets to the Wasm byte offsets they were translated from.
 #[derive(Clone, Debug, Default)]
@@ -39,6 +39,8 @@ pub struct FuncBody {
     /// Registers the frame needs, temporaries included.
     pub frame_size: u32,
     pub source_map: SourceMap,
+    /// The translator's claims for the symbolic checker, when asked for.
+    pub notes: Option<Box<CheckNotes>>,
 }
 
 /// A decoding failure: the byte offset that does not start a valid instruction.

@@ -7,13 +7,17 @@
 //! VM's handler tables all derive from that list.
 
 mod body;
+pub mod check;
 mod disasm;
 mod instrs;
+pub mod notes;
 pub mod operand;
 mod verify;
 
 pub use body::{FuncBody, SourceMap};
+pub use check::{check, CheckError, CheckStats};
 pub use disasm::disassemble;
+pub use notes::{BindPoint, CheckNotes, Edge, Fact, Sym};
 pub use operand::{BrOff, Operand, Reg};
 pub use verify::{verify, CallArity, VerifyError};
 

@@ -34,7 +34,10 @@ impl Body {
 
 fn engine(eager: bool) -> Engine {
     let mut config = Config::default();
-    config.eager_translation(eager).verify(true);
+    config
+        .eager_translation(eager)
+        .verify(true)
+        .symbolic_check(true);
     Engine::new(&config)
 }
 

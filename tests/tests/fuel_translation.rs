@@ -9,7 +9,8 @@ fn fuel_points_at_entry_and_loop_headers() {
     config
         .consume_fuel(true)
         .eager_translation(true)
-        .verify(true);
+        .verify(true)
+        .symbolic_check(true);
     let engine = Engine::new(&config);
     let module = Module::new(
         &engine,

@@ -19,7 +19,10 @@ struct Fixture {
 impl Fixture {
     fn new(wat: &str) -> Fixture {
         let mut config = Config::default();
-        config.eager_translation(true).verify(true);
+        config
+            .eager_translation(true)
+            .verify(true)
+            .symbolic_check(true);
         let engine = Engine::new(&config);
         let module = Module::new(&engine, wat).unwrap_or_else(|e| panic!("module: {e}"));
         let mut store = Store::new(&engine, ());

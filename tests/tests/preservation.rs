@@ -10,7 +10,10 @@ use regwasm::{Config, Engine, Linker, Module, Store, WasmParams, WasmResults};
 
 fn setup(wat: &str) -> (Module, Store<()>, regwasm::Instance) {
     let mut config = Config::default();
-    config.eager_translation(true).verify(true);
+    config
+        .eager_translation(true)
+        .verify(true)
+        .symbolic_check(true);
     let engine = Engine::new(&config);
     let module = Module::new(&engine, wat).expect("module compiles");
     let mut store = Store::new(&engine, ());

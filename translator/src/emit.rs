@@ -11,8 +11,9 @@
 use crate::analysis::{Analysis, Node, NodeKind};
 use crate::cmp::{self, Cmp, FCmp, Pending, Rhs};
 use crate::labels::{Label, Labels};
+use crate::notes::{FramePhis, NoteState};
 use crate::{ModuleEnv, TranslateError, TranslateOptions};
-use regwasm_ir::{op, BrOff, FuncBody, Instr, Operand, Reg, SourceMap, TrapCode};
+use regwasm_ir::{op, BrOff, FuncBody, Instr, Operand, Reg, SourceMap, Sym, TrapCode};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use wasmparser::{BlockType, FunctionBody, Operator};
@@ -39,6 +40,8 @@ struct Ctrl {
     unreachable: bool,
     /// The node itself was entered in unreachable code: emit nothing.
     dead: bool,
+    /// The label's phis, when recording checker notes.
+    phis: FramePhis,
 }
 
 type R<T = ()> = Result<T, TranslateError>;
@@ -76,6 +79,7 @@ pub fn translate_with(
         fuel: opts.fuel,
         interruptible: opts.interruptible,
         fuel_point: None,
+        notes: opts.check.then(|| Box::new(NoteState::new(an.num_locals))),
     };
     let func_label = e.labels.new_label();
     e.ctrl.push(Ctrl {
@@ -87,6 +91,7 @@ pub fn translate_with(
         else_label: None,
         unreachable: false,
         dead: false,
+        phis: FramePhis::default(),
     });
     e.wasm_offset = an.ops.first().map_or(0, |op| op.1);
     e.safepoint();
@@ -94,6 +99,9 @@ pub fn translate_with(
     while i < an.ops.len() {
         e.op_index = i;
         e.wasm_offset = an.ops[i].1;
+        if let Some(n) = e.notes.as_mut() {
+            n.clear_reads();
+        }
         i += e.translate_op(&an.ops[i].0)?;
     }
     e.op_index = an.ops.len();
@@ -109,6 +117,7 @@ pub fn translate_with(
         num_results: num_results as u16,
         frame_size: frame_size as u32,
         source_map: e.source_map,
+        notes: e.notes.map(|n| Box::new(n.finish())),
     })
 }
 
@@ -138,6 +147,8 @@ struct Emitter<'a, 'e> {
     interruptible: bool,
     /// The open fuel charge: its amount field and first operator.
     fuel_point: Option<(usize, usize)>,
+    /// Claims for the symbolic checker, when asked for.
+    notes: Option<Box<NoteState>>,
 }
 
 macro_rules! un {
@@ -179,8 +190,25 @@ impl<'a, 'e> Emitter<'a, 'e> {
         Reg((self.temp_base as usize + pos) as u16)
     }
 
+    /// Pushes a new value: a local's current value or a fresh one.
     fn push(&mut self, slot: Slot) -> R {
+        let sym = match (&mut self.notes, slot) {
+            (Some(n), Slot::Local(l)) => n.locals[l as usize],
+            (Some(n), _) => n.fresh(),
+            (None, _) => Sym::default(),
+        };
+        self.push_sym(slot, sym)
+    }
+
+    /// Pushes the value `sym` (meaningful only with notes).
+    fn push_sym(&mut self, slot: Slot, sym: Sym) -> R {
         let pos = self.stack.len();
+        if let Some(n) = self.notes.as_mut() {
+            n.set_sym(pos, sym);
+            if let Slot::Pending(_) = slot {
+                n.stash_reads(pos);
+            }
+        }
         if self.temp_base as usize + pos + 2 > u16::MAX as usize {
             return Err(TranslateError::TooManyRegisters(
                 self.temp_base as u64 + pos as u64 + 2,
@@ -271,19 +299,30 @@ impl<'a, 'e> Emitter<'a, 'e> {
     /// The register holding the popped `slot` from position `pos`,
     /// materializing constants and pending comparisons into its home.
     fn operand(&mut self, slot: Slot, pos: usize) -> Reg {
-        match slot {
+        let reg = match slot {
             Slot::Local(l) => Reg(l),
             Slot::Temp => self.home(pos),
             Slot::Const(c) => {
                 let dst = self.home(pos);
-                self.emit_const(dst, c);
+                self.emit_const_of(dst, c, pos);
                 dst
             }
             Slot::Pending(p) => {
                 let dst = self.home(pos);
-                self.emit_pending(dst, p);
+                self.emit_pending_of(dst, p, pos);
                 dst
             }
+        };
+        if let Some(n) = self.notes.as_mut() {
+            n.read(reg, pos);
+        }
+        reg
+    }
+
+    /// The next instruction reads the value at stack position `pos` from `reg`.
+    fn note_read(&mut self, reg: Reg, pos: usize) {
+        if let Some(n) = self.notes.as_mut() {
+            n.read(reg, pos);
         }
     }
 
@@ -297,6 +336,25 @@ impl<'a, 'e> Emitter<'a, 'e> {
             Ok(imm) => self.emit(op::CopyImm32 { dst, imm }),
             Err(_) => self.emit(op::CopyImm64 { dst, imm: c }),
         };
+    }
+
+    /// Materializes the constant value at stack position `pos` into `dst`.
+    fn emit_const_of(&mut self, dst: Reg, c: u64, pos: usize) {
+        if let Some(n) = self.notes.as_mut() {
+            let sym = n.sym(pos);
+            n.def(dst, sym);
+        }
+        self.emit_const(dst, c);
+    }
+
+    /// Materializes the pending comparison at stack position `pos` into `dst`.
+    fn emit_pending_of(&mut self, dst: Reg, p: Pending, pos: usize) {
+        if let Some(n) = self.notes.as_mut() {
+            n.unstash_reads(pos);
+            let sym = n.sym(pos);
+            n.def(dst, sym);
+        }
+        self.emit_pending(dst, p);
     }
 
     fn emit_pending(&mut self, dst: Reg, p: Pending) {
@@ -334,8 +392,8 @@ impl<'a, 'e> Emitter<'a, 'e> {
                     list.remove(i);
                 }
             }
-            Slot::Const(c) => self.emit_const(dst, c),
-            Slot::Pending(p) => self.emit_pending(dst, p),
+            Slot::Const(c) => self.emit_const_of(dst, c, pos),
+            Slot::Pending(p) => self.emit_pending_of(dst, p, pos),
         }
         self.stack[pos] = Slot::Temp;
     }
@@ -359,20 +417,39 @@ impl<'a, 'e> Emitter<'a, 'e> {
         let at = self.code.len();
         self.source_map.push(at, self.wasm_offset);
         instr.encode(&mut self.code);
+        if let Some(n) = self.notes.as_mut() {
+            n.attach(at, &instr);
+        }
         at
     }
 
-    /// Emits a branch instruction (its offset field last) towards `label`.
-    fn emit_branch(&mut self, instr: Instr, label: Label) {
-        self.emit_instr(instr);
+    /// Emits a branch instruction (its offset field last) towards `label`,
+    /// renaming `pairs` into the label's phis; returns the edge's note.
+    fn emit_branch(&mut self, instr: Instr, label: Label, pairs: Vec<(Sym, Sym)>) -> Option<usize> {
+        let at = self.emit_instr(instr);
         let end = self.code.len();
         self.labels
             .use_label(&mut self.code, label, end - BrOff::SIZE, end);
+        self.notes.as_mut().map(|n| n.edge(at, 0, label, pairs))
     }
 
-    fn bind(&mut self, label: Label) {
+    /// Binds `label` here; `fall` renames for control falling into it
+    /// (`None` when the code above cannot fall through).
+    fn bind(&mut self, label: Label, fall: Option<Vec<(Sym, Sym)>>) {
         let pos = self.code.len();
         self.labels.bind(&mut self.code, label, pos);
+        if let Some(n) = self.notes.as_mut() {
+            n.bind(label, pos, fall);
+        }
+    }
+
+    /// The renaming for a branch to frame `idx` carrying the top `arity`
+    /// values (empty without notes).
+    fn frame_pairs(&self, idx: usize, arity: usize) -> Vec<(Sym, Sym)> {
+        match &self.notes {
+            Some(n) => n.pairs(&self.ctrl[idx].phis, self.stack.len() - arity),
+            None => Vec::new(),
+        }
     }
 
     // ----- fuel and interruption -----
@@ -422,7 +499,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
                 match *next {
                     Operator::LocalSet { local_index } => {
                         self.preserve(local_index);
-                        return (Reg(local_index as u16), ResultKind::Set);
+                        return (Reg(local_index as u16), ResultKind::Set(local_index as u16));
                     }
                     Operator::LocalTee { local_index } => {
                         self.preserve(local_index);
@@ -435,14 +512,29 @@ impl<'a, 'e> Emitter<'a, 'e> {
         (self.home(self.stack.len()), ResultKind::Temp)
     }
 
-    /// Finishes a result; returns how many operators were consumed.
-    fn finish(&mut self, kind: ResultKind) -> R<usize> {
+    /// A fresh symbol for a value the next instruction writes into `dst`.
+    fn def_fresh(&mut self, dst: Reg) -> Sym {
+        match self.notes.as_mut() {
+            Some(n) => {
+                let sym = n.fresh();
+                n.def(dst, sym);
+                sym
+            }
+            None => Sym::default(),
+        }
+    }
+
+    /// Finishes result `sym`; returns how many operators were consumed.
+    fn finish(&mut self, kind: ResultKind, sym: Sym) -> R<usize> {
+        if let (Some(n), ResultKind::Set(l) | ResultKind::Tee(l)) = (self.notes.as_mut(), kind) {
+            n.locals[l as usize] = sym;
+        }
         match kind {
             ResultKind::Temp => {
-                self.push(Slot::Temp)?;
+                self.push_sym(Slot::Temp, sym)?;
                 Ok(1)
             }
-            ResultKind::Set => Ok(2),
+            ResultKind::Set(_) => Ok(2),
             ResultKind::Tee(l) => {
                 // The reference is made by the `local.tee`, the next
                 // operator: its own write must not count as a later one.
@@ -457,8 +549,9 @@ impl<'a, 'e> Emitter<'a, 'e> {
 
     fn produce(&mut self, make: impl FnOnce(Reg) -> Instr) -> R<usize> {
         let (dst, kind) = self.result_dst();
+        let sym = self.def_fresh(dst);
         self.emit_instr(make(dst));
-        self.finish(kind)
+        self.finish(kind, sym)
     }
 
     fn unary(&mut self, make: impl FnOnce(Reg, Reg) -> Instr) -> R<usize> {
@@ -552,8 +645,9 @@ impl<'a, 'e> Emitter<'a, 'e> {
             return Ok(1);
         }
         let (dst, kind) = self.result_dst();
+        let sym = self.def_fresh(dst);
         self.emit_pending(dst, p);
-        self.finish(kind)
+        self.finish(kind, sym)
     }
 
     fn eqz(&mut self, is64: bool) -> R<usize> {
@@ -578,13 +672,25 @@ impl<'a, 'e> Emitter<'a, 'e> {
             return Ok(1);
         }
         let (dst, kind) = self.result_dst();
+        let sym = self.def_fresh(dst);
         self.emit_pending(dst, p);
-        self.finish(kind)
+        self.finish(kind, sym)
     }
 
     /// Emits "branch to `label` if `cond` holds" (`when = true`) or "if it
-    /// does not hold" (`when = false`).
-    fn branch_on(&mut self, slot: Slot, pos: usize, when: bool, label: Label) {
+    /// does not hold" (`when = false`); `pairs` rename into the label's
+    /// phis. Returns the edge's note, if a branch was emitted and noted.
+    fn branch_on(
+        &mut self,
+        slot: Slot,
+        pos: usize,
+        when: bool,
+        label: Label,
+        pairs: Vec<(Sym, Sym)>,
+    ) -> Option<usize> {
+        if let (Some(n), Slot::Pending(_)) = (self.notes.as_mut(), slot) {
+            n.unstash_reads(pos);
+        }
         let instr: Instr = match slot {
             Slot::Pending(Pending::Cmp { is64, cmp, a, b }) => {
                 let cmp = if when { cmp } else { cmp.inverse() };
@@ -620,7 +726,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
                 if (c as u32 != 0) == when {
                     op::Br { off: BrOff(0) }.into()
                 } else {
-                    return;
+                    return None;
                 }
             }
             _ => {
@@ -640,7 +746,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
                 }
             }
         };
-        self.emit_branch(instr, label);
+        self.emit_branch(instr, label, pairs)
     }
 
     // ----- control -----
@@ -730,8 +836,8 @@ impl<'a, 'e> Emitter<'a, 'e> {
                 Slot::Local(l) => {
                     self.emit(op::Copy { dst, src: Reg(l) });
                 }
-                Slot::Const(c) => self.emit_const(dst, c),
-                Slot::Pending(p) => self.emit_pending(dst, p),
+                Slot::Const(c) => self.emit_const_of(dst, c, pos),
+                Slot::Pending(p) => self.emit_pending_of(dst, p, pos),
             }
         }
     }
@@ -746,7 +852,8 @@ impl<'a, 'e> Emitter<'a, 'e> {
         }
         self.emit_moves(idx, arity);
         let label = self.ctrl[idx].label;
-        self.emit_branch(op::Br { off: BrOff(0) }.into(), label);
+        let pairs = self.frame_pairs(idx, arity);
+        self.emit_branch(op::Br { off: BrOff(0) }.into(), label, pairs);
     }
 
     fn emit_return(&mut self) {
@@ -758,10 +865,12 @@ impl<'a, 'e> Emitter<'a, 'e> {
             }
             1 => match self.stack[len - 1] {
                 Slot::Local(l) => {
+                    self.note_read(Reg(l), len - 1);
                     self.emit(op::ReturnReg { src: Reg(l) });
                 }
                 Slot::Temp => {
                     let src = self.home(len - 1);
+                    self.note_read(src, len - 1);
                     self.emit(op::ReturnReg { src });
                 }
                 Slot::Const(c) => match u32::try_from(c) {
@@ -774,7 +883,8 @@ impl<'a, 'e> Emitter<'a, 'e> {
                 },
                 Slot::Pending(p) => {
                     let src = self.home(len - 1);
-                    self.emit_pending(src, p);
+                    self.emit_pending_of(src, p, len - 1);
+                    self.note_read(src, len - 1);
                     self.emit(op::ReturnReg { src });
                 }
             },
@@ -788,9 +898,12 @@ impl<'a, 'e> Emitter<'a, 'e> {
                         Slot::Local(l) => {
                             self.emit(op::Copy { dst, src: Reg(l) });
                         }
-                        Slot::Const(c) => self.emit_const(dst, c),
-                        Slot::Pending(p) => self.emit_pending(dst, p),
+                        Slot::Const(c) => self.emit_const_of(dst, c, pos),
+                        Slot::Pending(p) => self.emit_pending_of(dst, p, pos),
                     }
+                }
+                for pos in len - m..len {
+                    self.note_read(self.home(pos), pos);
                 }
                 let src = self.home(len - m);
                 self.emit(op::ReturnSpan { src, len: m as u16 });
@@ -810,6 +923,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
                 else_label: None,
                 unreachable: true,
                 dead: true,
+                phis: FramePhis::default(),
             });
             return Ok(1);
         }
@@ -829,16 +943,41 @@ impl<'a, 'e> Emitter<'a, 'e> {
         }
         let label = self.labels.new_label();
         let height = self.stack.len() - params;
+        let an = self.an;
+        let mut phis = match self.notes.as_mut() {
+            Some(n) => {
+                let locals = n.written_locals(an, &node);
+                let values = if kind == NodeKind::Loop {
+                    params
+                } else {
+                    results
+                };
+                n.phis(values, locals)
+            }
+            None => FramePhis::default(),
+        };
         let mut else_label = None;
         match kind {
             NodeKind::Loop => {
-                self.bind(label);
+                let fall = self.notes.as_ref().map(|n| n.pairs(&phis, height));
+                self.bind(label, fall);
+                if let Some(n) = self.notes.as_mut() {
+                    n.enter_phis(&phis, height);
+                }
                 self.safepoint();
             }
             NodeKind::If => {
+                if let Some(n) = self.notes.as_ref() {
+                    phis.entry_values = (0..params).map(|k| n.sym(height + k)).collect();
+                    phis.entry_locals = phis
+                        .locals
+                        .iter()
+                        .map(|&(x, _)| n.locals[x as usize])
+                        .collect();
+                }
                 let l = self.labels.new_label();
                 let (slot, pos) = cond.expect("popped above");
-                self.branch_on(slot, pos, false, l);
+                phis.else_edge = self.branch_on(slot, pos, false, l, Vec::new());
                 else_label = Some(l);
             }
             _ => {}
@@ -852,6 +991,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
             else_label,
             unreachable: false,
             dead: false,
+            phis,
         });
         Ok(1)
     }
@@ -872,14 +1012,31 @@ impl<'a, 'e> Emitter<'a, 'e> {
         let idx = self.ctrl.len() - 1;
         if reachable {
             self.emit_moves(idx, results);
-            self.emit_branch(op::Br { off: BrOff(0) }.into(), label);
+            let pairs = self.frame_pairs(idx, results);
+            self.emit_branch(op::Br { off: BrOff(0) }.into(), label, pairs);
         }
         if let Some(l) = else_label {
-            self.bind(l);
+            self.bind(l, None);
         }
         self.truncate(height);
-        for _ in 0..params {
-            self.push(Slot::Temp)?;
+        // The else path starts from the state at the `if`.
+        let f = &self.ctrl[idx];
+        let entry_values = f.phis.entry_values.clone();
+        let entry_locals: Vec<(u32, Sym)> = f
+            .phis
+            .locals
+            .iter()
+            .zip(&f.phis.entry_locals)
+            .map(|(&(x, _), &s)| (x, s))
+            .collect();
+        for k in 0..params {
+            let sym = entry_values.get(k).copied().unwrap_or_default();
+            self.push_sym(Slot::Temp, sym)?;
+        }
+        if let Some(n) = self.notes.as_mut() {
+            for (x, s) in entry_locals {
+                n.locals[x as usize] = s;
+            }
         }
         let f = self.current();
         f.else_label = None;
@@ -907,22 +1064,65 @@ impl<'a, 'e> Emitter<'a, 'e> {
         if reachable {
             self.emit_moves(idx, results);
         }
+        // What falls out of the node's last instruction: into the label, or
+        // (a loop) straight on with the values just moved.
+        let mut fall = reachable.then(|| self.frame_pairs(idx, results));
+        let fallen: Vec<Sym> = match (&self.notes, reachable) {
+            (Some(n), true) => {
+                let top = self.stack.len() - results;
+                (0..results).map(|k| n.sym(top + k)).collect()
+            }
+            _ => Vec::new(),
+        };
         let mut reaches_end = reachable;
         if let Some(l) = else_label {
             // `if` without `else`: the false path carries the parameters,
-            // already in the result homes, to the end.
-            self.bind(l);
+            // already in the result homes, to the end: its edge renames the
+            // state at the `if` into the end label's phis.
+            let pos = self.code.len();
+            self.labels.bind(&mut self.code, l, pos);
+            if let Some(n) = self.notes.as_mut() {
+                let phis = &self.ctrl[idx].phis;
+                if let Some(edge) = phis.else_edge {
+                    let mut pairs: Vec<(Sym, Sym)> = phis
+                        .entry_values
+                        .iter()
+                        .copied()
+                        .zip(phis.values.iter().copied())
+                        .collect();
+                    pairs.extend(
+                        phis.entry_locals
+                            .iter()
+                            .zip(&phis.locals)
+                            .map(|(&s, &(_, phi))| (s, phi)),
+                    );
+                    n.retarget_edge(edge, label, pairs);
+                }
+            }
             reaches_end = true;
         }
         if kind != NodeKind::Loop {
             reaches_end |= self.labels.has_uses(label);
-            self.bind(label);
+            if let Some(n) = self.notes.as_mut() {
+                n.prune(label, &mut fall, &mut self.ctrl[idx].phis);
+            }
+            self.bind(label, fall);
         }
-        self.ctrl.pop();
+        let f = self.ctrl.pop().expect("checked above");
         self.truncate(height);
         if reaches_end {
-            for _ in 0..results {
-                self.push(Slot::Temp)?;
+            for k in 0..results {
+                let sym = if kind == NodeKind::Loop {
+                    fallen.get(k).copied().unwrap_or_default()
+                } else {
+                    f.phis.values.get(k).copied().unwrap_or_default()
+                };
+                self.push_sym(Slot::Temp, sym)?;
+            }
+            if let (Some(n), true) = (self.notes.as_mut(), kind != NodeKind::Loop) {
+                for &(x, phi) in &f.phis.locals {
+                    n.locals[x as usize] = phi;
+                }
             }
         } else {
             self.set_unreachable();
@@ -935,18 +1135,20 @@ impl<'a, 'e> Emitter<'a, 'e> {
         let (idx, arity) = self.target(depth);
         if !self.needs_moves(idx, arity) {
             let label = self.ctrl[idx].label;
-            self.branch_on(slot, pos, true, label);
+            let pairs = self.frame_pairs(idx, arity);
+            self.branch_on(slot, pos, true, label, pairs);
         } else if self.fuse && self.moves_dead_on_fallthrough(idx, arity) {
             // Moving first costs nothing on the fallthrough path, and the
             // taken path needs no extra jump over the moves.
             self.emit_moves(idx, arity);
             let label = self.ctrl[idx].label;
-            self.branch_on(slot, pos, true, label);
+            let pairs = self.frame_pairs(idx, arity);
+            self.branch_on(slot, pos, true, label, pairs);
         } else {
             let skip = self.labels.new_label();
-            self.branch_on(slot, pos, false, skip);
+            self.branch_on(slot, pos, false, skip, Vec::new());
             self.emit_br(depth);
-            self.bind(skip);
+            self.bind(skip, None);
         }
         Ok(1)
     }
@@ -968,19 +1170,23 @@ impl<'a, 'e> Emitter<'a, 'e> {
         let mut stub_order = Vec::new();
         for (i, &depth) in depths.iter().enumerate() {
             let (idx, arity) = self.target(depth);
-            let label = if self.needs_moves(idx, arity) {
-                *stubs.entry(depth).or_insert_with(|| {
+            let (label, pairs) = if self.needs_moves(idx, arity) {
+                let stub = *stubs.entry(depth).or_insert_with(|| {
                     stub_order.push(depth);
                     self.labels.new_label()
-                })
+                });
+                (stub, Vec::new())
             } else {
-                self.ctrl[idx].label
+                (self.ctrl[idx].label, self.frame_pairs(idx, arity))
             };
             self.labels
                 .use_label(&mut self.code, label, base + i * BrOff::SIZE, base);
+            if let Some(n) = self.notes.as_mut() {
+                n.edge(at, i as u32, label, pairs);
+            }
         }
         for depth in stub_order {
-            self.bind(stubs[&depth]);
+            self.bind(stubs[&depth], None);
             self.emit_br(depth);
         }
         self.set_unreachable();
@@ -991,10 +1197,22 @@ impl<'a, 'e> Emitter<'a, 'e> {
         self.materialize_top(params);
         let base_pos = self.stack.len() - params;
         let base = self.home(base_pos);
+        let mut result_syms = Vec::new();
+        if let Some(n) = self.notes.as_mut() {
+            for pos in base_pos..base_pos + params {
+                n.read(Reg((self.temp_base as usize + pos) as u16), pos);
+            }
+            for pos in base_pos..base_pos + results {
+                let sym = n.fresh();
+                n.def(Reg((self.temp_base as usize + pos) as u16), sym);
+                result_syms.push(sym);
+            }
+        }
         self.truncate(base_pos);
         self.emit_instr(make(base));
-        for _ in 0..results {
-            self.push(Slot::Temp)?;
+        for k in 0..results {
+            let sym = result_syms.get(k).copied().unwrap_or_default();
+            self.push_sym(Slot::Temp, sym)?;
         }
         // The callee's frame starts at `base`; it must fit the register space.
         if self.temp_base as usize + base_pos + params.max(results) + 2 > u16::MAX as usize {
@@ -1009,6 +1227,9 @@ impl<'a, 'e> Emitter<'a, 'e> {
         let (sa, pa) = self.pop();
         let b = self.operand(sb, pb);
         let a = self.operand(sa, pa);
+        if let (Some(n), Slot::Pending(_)) = (self.notes.as_mut(), sc) {
+            n.unstash_reads(pc);
+        }
         match sc {
             Slot::Pending(Pending::Cmp {
                 is64,
@@ -1026,7 +1247,11 @@ impl<'a, 'e> Emitter<'a, 'e> {
                         // inside the frame, which covers every height the
                         // stack reached.
                         let r = self.home(pc + 2);
+                        let sym = self.def_fresh(r);
                         self.emit_const(r, imm as i64 as u64);
+                        if let Some(n) = self.notes.as_mut() {
+                            n.read_sym(r, sym);
+                        }
                         r
                     }
                 };
@@ -1075,8 +1300,11 @@ impl<'a, 'e> Emitter<'a, 'e> {
                     let src = self.home(pos);
                     self.emit(op::Copy { dst, src });
                 }
-                Slot::Const(c) => self.emit_const(dst, c),
-                Slot::Pending(p) => self.emit_pending(dst, p),
+                Slot::Const(c) => self.emit_const_of(dst, c, pos),
+                Slot::Pending(p) => self.emit_pending_of(dst, p, pos),
+            }
+            if let Some(n) = self.notes.as_mut() {
+                n.locals[local as usize] = n.sym(pos);
             }
         }
         if tee {
@@ -1564,7 +1792,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
 #[derive(Clone, Copy)]
 enum ResultKind {
     Temp,
-    Set,
+    Set(u16),
     Tee(u16),
 }
 

@@ -1,7 +1,7 @@
 //! Forward and backward branch labels with patching.
 
 /// A branch target in the code being emitted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Label(pub u32);
 
 #[derive(Default)]

@@ -16,6 +16,7 @@ pub mod analysis;
 mod cmp;
 mod emit;
 mod labels;
+mod notes;
 
 use regwasm_ir::FuncBody;
 use thiserror::Error;
@@ -69,6 +70,9 @@ pub struct TranslateOptions {
     /// Check the store's interrupt flag at the same points as fuel, so a
     /// running guest can be stopped from another thread.
     pub interruptible: bool,
+    /// Record, per instruction, which value each register read must hold,
+    /// for the symbolic checker (`regwasm_ir::check`).
+    pub check: bool,
 }
 
 /// Translates the body of function `func_index` with the default options.

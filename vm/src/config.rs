@@ -22,6 +22,7 @@
 pub struct Config {
     pub(crate) eager_translation: bool,
     pub(crate) verify: bool,
+    pub(crate) symbolic_check: bool,
     pub(crate) max_value_stack: usize,
     pub(crate) max_call_depth: usize,
     pub(crate) consume_fuel: bool,
@@ -33,6 +34,7 @@ impl Default for Config {
         Config {
             eager_translation: false,
             verify: cfg!(debug_assertions),
+            symbolic_check: cfg!(debug_assertions),
             max_value_stack: 1 << 20,
             max_call_depth: 10_000,
             consume_fuel: false,
@@ -56,6 +58,16 @@ impl Config {
     /// debug builds).
     pub fn verify(&mut self, yes: bool) -> &mut Config {
         self.verify = yes || cfg!(debug_assertions);
+        self
+    }
+
+    /// Run the symbolic translation checker on every translated function
+    /// (always on in debug builds): it proves that every register an
+    /// instruction reads holds the Wasm value the translator meant, on every
+    /// path, and fails the translation with an internal error otherwise.
+    /// Costs about as much as the translation itself.
+    pub fn symbolic_check(&mut self, yes: bool) -> &mut Config {
+        self.symbolic_check = yes || cfg!(debug_assertions);
         self
     }
 

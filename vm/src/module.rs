@@ -174,6 +174,24 @@ impl Module {
     pub fn translated(&self, func_index: u32) -> Result<Arc<FuncBody>, Error> {
         self.inner.compiled(func_index)
     }
+
+    /// Translates function `func_index` afresh, with the notes the symbolic
+    /// checker reads (see `regwasm_ir::check`), without caching it.
+    pub fn translated_with_notes(&self, func_index: u32) -> Result<FuncBody, Error> {
+        let def = self.inner.def_index(func_index)?;
+        self.inner.translate_noted(func_index, def, true)
+    }
+
+    /// Translates function `func_index` afresh with checker notes and runs
+    /// the symbolic translation checker on it (whatever the configuration).
+    pub fn check_translation(&self, func_index: u32) -> Result<regwasm_ir::CheckStats, Error> {
+        let out = self.translated_with_notes(func_index)?;
+        regwasm_ir::check(&out, self).map_err(|e| {
+            Error::Translate(format!(
+                "bytecode of function {func_index} fails the symbolic check: {e}"
+            ))
+        })
+    }
 }
 
 impl ModuleInner {
@@ -236,33 +254,54 @@ impl ModuleInner {
     /// The translated body of defined function `func` (translating it now if
     /// this is its first use).
     pub(crate) fn compiled(&self, func: u32) -> Result<Arc<FuncBody>, Error> {
-        let def = func
-            .checked_sub(self.num_imported_funcs)
-            .filter(|&d| (d as usize) < self.bodies.len())
-            .ok_or_else(|| Error::usage(format!("function {func} has no body")))?;
+        let def = self.def_index(func)?;
         self.compiled[def as usize]
             .get_or_init(|| self.translate(func, def).map(Arc::new))
             .clone()
             .map_err(Error::Translate)
     }
 
+    /// The index among defined functions of function `func`.
+    fn def_index(&self, func: u32) -> Result<u32, Error> {
+        func.checked_sub(self.num_imported_funcs)
+            .filter(|&d| (d as usize) < self.bodies.len())
+            .ok_or_else(|| Error::usage(format!("function {func} has no body")))
+    }
+
     fn translate(&self, func: u32, def: u32) -> Result<FuncBody, String> {
+        let config = self.engine.config();
+        let mut out = self
+            .translate_noted(func, def, config.symbolic_check)
+            .map_err(|e| e.to_string())?;
+        if config.verify {
+            regwasm_ir::verify(&out, self).map_err(|e| {
+                format!("internal error: bytecode of function {func} fails verification: {e}")
+            })?;
+        }
+        if config.symbolic_check {
+            regwasm_ir::check(&out, self).map_err(|e| {
+                format!("internal error: bytecode of function {func} fails the symbolic check: {e}")
+            })?;
+            // The notes served their purpose; the VM never reads them.
+            out.notes = None;
+        }
+        Ok(out)
+    }
+
+    /// Translates `func` with the engine's options, recording checker notes
+    /// if `check`.
+    fn translate_noted(&self, func: u32, def: u32, check: bool) -> Result<FuncBody, Error> {
         let range = self.bodies[def as usize].clone();
         let reader = BinaryReader::new(&self.bytes[range.clone()], range.start as u64);
         let body = FunctionBody::new(reader);
         let options = TranslateOptions {
             fuel: self.engine.config().consume_fuel,
             interruptible: self.engine.config().interruptible,
+            check,
             ..TranslateOptions::default()
         };
-        let out = regwasm_translator::translate_with(self, func, &body, options)
-            .map_err(|e: TranslateError| e.to_string())?;
-        if self.engine.config().verify {
-            regwasm_ir::verify(&out, self).map_err(|e| {
-                format!("internal error: bytecode of function {func} fails verification: {e}")
-            })?;
-        }
-        Ok(out)
+        regwasm_translator::translate_with(self, func, &body, options)
+            .map_err(|e: TranslateError| Error::Translate(e.to_string()))
     }
 }
 
@@ -273,6 +312,17 @@ impl ModuleEnv for ModuleInner {
 
     fn sub_type(&self, ty: u32) -> Option<&wasmparser::SubType> {
         self.sub_types.get(ty as usize)
+    }
+}
+
+/// Call arities as the bytecode checkers need them.
+impl regwasm_ir::CallArity for Module {
+    fn func(&self, func: u32) -> Option<(u32, u32)> {
+        regwasm_ir::CallArity::func(&*self.inner, func)
+    }
+
+    fn ty(&self, ty: u32) -> Option<(u32, u32)> {
+        regwasm_ir::CallArity::ty(&*self.inner, ty)
     }
 }
 

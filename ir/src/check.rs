@@ -1,0 +1,639 @@
+//! The symbolic translation checker: proves that every register read holds
+//! the Wasm value the translator meant it to hold, on every path.
+//!
+//! Abstract interpretation over the bytecode, in the manner of regalloc2's
+//! checker. The abstract state maps each register to the set of symbols
+//! ([`Sym`]) it certainly holds. The translator's [`CheckNotes`] supply
+//! what is *claimed* (a `Use` per register read, a `Def` per value written,
+//! the renaming into each label's phis); the checker supplies what is
+//! *true*: it follows every `copy` itself, clears every register an
+//! instruction writes, a call clobbers its callee's frame, a `Def` of a
+//! symbol invalidates older copies of that symbol (a later loop iteration
+//! defines a new instance), and at a join only the symbols present on every
+//! incoming path survive. A `Use` whose register does not hold its symbol
+//! is a miscompilation: a preservation copy placed too late, a register
+//! overwritten while still needed, a move into the wrong home.
+//!
+//! Labels bound at the same offset form a chain: an edge into one of them
+//! continues through the renamings of the labels bound after it, exactly as
+//! control falls from one Wasm `end` into the next.
+
+use crate::notes::{BindPoint, CheckNotes, Fact, Sym};
+use crate::{Access, CallArity, FuncBody, Instr, Reg};
+use hashbrown::{HashMap, HashSet};
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckError {
+    /// The body was translated without notes.
+    NoNotes,
+    /// The code does not decode, or a note points outside it (the
+    /// definedness verifier reports such code in detail).
+    Malformed { at: usize },
+    /// `reg` is read at `at` expecting `expected`, but on some path it holds
+    /// only `found`.
+    WrongValue {
+        at: usize,
+        reg: Reg,
+        expected: Sym,
+        found: Vec<Sym>,
+    },
+    /// An instruction other than a move reads a register no fact explains.
+    Unannotated { at: usize, reg: Reg },
+    /// A `Use` names a register the instruction does not read.
+    StrayUse { at: usize, reg: Reg },
+    /// A `Def` names a register the instruction does not write.
+    StrayDef { at: usize, reg: Reg },
+    /// A branch edge without a note.
+    UnannotatedEdge { at: usize, entry: usize },
+    /// Control falls into a label the translator said nothing falls into.
+    StrayFallthrough { offset: usize },
+    /// A branch lands at `target`, but its label was bound at `label`.
+    MisplacedBranch {
+        at: usize,
+        target: usize,
+        label: usize,
+    },
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckError::NoNotes => write!(f, "no checker notes were recorded"),
+            CheckError::Malformed { at } => write!(f, "{at:04x}: malformed code or notes"),
+            CheckError::WrongValue {
+                at,
+                reg,
+                expected,
+                found,
+            } => write!(
+                f,
+                "{at:04x}: {reg:?} should hold {expected:?} but on some path holds {found:?}"
+            ),
+            CheckError::Unannotated { at, reg } => {
+                write!(f, "{at:04x}: read of {reg:?} has no use note")
+            }
+            CheckError::StrayUse { at, reg } => {
+                write!(f, "{at:04x}: use note for {reg:?}, which is not read")
+            }
+            CheckError::StrayDef { at, reg } => {
+                write!(f, "{at:04x}: def note for {reg:?}, which is not written")
+            }
+            CheckError::UnannotatedEdge { at, entry } => {
+                write!(f, "{at:04x}: branch edge {entry} has no note")
+            }
+            CheckError::MisplacedBranch { at, target, label } => write!(
+                f,
+                "{at:04x}: branch lands at {target:04x} but its label is at {label:04x}"
+            ),
+            CheckError::StrayFallthrough { offset } => {
+                write!(
+                    f,
+                    "{offset:04x}: control falls into a label it cannot reach"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for CheckError {}
+
+/// What a successful check proved.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CheckStats {
+    /// Register reads proven to hold their value.
+    pub uses: usize,
+    pub instrs: usize,
+}
+
+/// Abstract state at a block entry: sorted, deduplicated `(register, symbol)`.
+type State = Vec<(u16, Sym)>;
+
+struct Decoded {
+    at: usize,
+    instr: Instr,
+    /// `(target instruction, entry)` of each taken branch.
+    taken: Vec<(usize, u32)>,
+    fall: Option<usize>,
+    facts: std::ops::Range<usize>,
+}
+
+/// Checks `body` against its notes; see the module documentation.
+pub fn check(body: &FuncBody, arity: &dyn CallArity) -> Result<CheckStats, CheckError> {
+    let notes = body.notes.as_deref().ok_or(CheckError::NoNotes)?;
+    let instrs = decode(body, notes)?;
+    let index_of: HashMap<usize, usize> =
+        instrs.iter().enumerate().map(|(i, d)| (d.at, i)).collect();
+    let edges: HashMap<(u32, u32), usize> = notes
+        .edges
+        .iter()
+        .enumerate()
+        .map(|(i, e)| ((e.at, e.entry), i))
+        .collect();
+    let mut binds_at: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, b) in notes.binds.iter().enumerate() {
+        if b.offset as usize == body.code.len() {
+            // A label after the last instruction: nothing reaches it.
+            continue;
+        }
+        if !index_of.contains_key(&(b.offset as usize)) {
+            return Err(CheckError::Malformed {
+                at: b.offset as usize,
+            });
+        }
+        binds_at.entry(b.offset as usize).or_default().push(i);
+    }
+
+    // Block leaders: the entry, branch targets and every label (its
+    // renaming applies on entry). A conditional branch's fallthrough
+    // continues its block.
+    let mut leader = vec![false; instrs.len()];
+    leader[0] = true;
+    for d in &instrs {
+        for &(t, _) in &d.taken {
+            leader[t] = true;
+        }
+    }
+    for &at in binds_at.keys() {
+        leader[index_of[&at]] = true;
+    }
+
+    let cx = Cx {
+        body,
+        notes,
+        arity,
+        instrs: &instrs,
+        edges,
+        binds_at,
+    };
+    let mut entry_state: Vec<Option<State>> = vec![None; instrs.len()];
+    let mut first = notes
+        .entry
+        .iter()
+        .map(|&(r, s)| (r.0, s))
+        .collect::<State>();
+    first.sort_unstable();
+    first.dedup();
+    // Labels bound at offset 0 (a leading loop) are entered from the entry.
+    let first = cx.fall_edge(0, first)?;
+    entry_state[0] = Some(first);
+    let mut worklist = vec![0usize];
+    let mut queued = vec![false; instrs.len()];
+    queued[0] = true;
+    let mut regs = Regs::new(body.frame_size as usize);
+    let mut stats = CheckStats {
+        uses: 0,
+        instrs: instrs.len(),
+    };
+
+    while let Some(start) = worklist.pop() {
+        queued[start] = false;
+        regs.load(entry_state[start].as_deref().unwrap_or_default());
+        let mut i = start;
+        loop {
+            let d = &instrs[i];
+            stats.uses += cx.transfer(d, &mut regs)?;
+            if d.taken.is_empty() {
+                if let Some(f) = d.fall.filter(|&f| !leader[f]) {
+                    i = f;
+                    continue;
+                }
+            }
+            let out = regs.export();
+            let inline = d.fall.filter(|&f| !leader[f]);
+            let mut arrivals = Vec::new();
+            // `br_table` entries to the same label carry the same renaming.
+            let mut seen = HashSet::new();
+            for &(t, entry) in &d.taken {
+                let bind = cx
+                    .edges
+                    .get(&(d.at as u32, entry))
+                    .map(|&e| notes.edges[e].bind);
+                if bind.is_some() && !seen.insert((t, bind)) {
+                    continue;
+                }
+                arrivals.push((t, cx.taken_edge(d, t, entry, &out)?));
+            }
+            if let (Some(f), None) = (d.fall, inline) {
+                arrivals.push((f, cx.fall_edge(f, out)?));
+            }
+            for (t, state) in arrivals {
+                let changed = match &mut entry_state[t] {
+                    slot @ None => {
+                        *slot = Some(state);
+                        true
+                    }
+                    Some(existing) => meet(existing, &state),
+                };
+                if changed && !queued[t] {
+                    queued[t] = true;
+                    worklist.push(t);
+                }
+            }
+            match inline {
+                Some(f) => i = f,
+                None => break,
+            }
+        }
+    }
+    Ok(stats)
+}
+
+fn decode(body: &FuncBody, notes: &CheckNotes) -> Result<Vec<Decoded>, CheckError> {
+    let mut instrs = Vec::new();
+    let mut index_of = HashMap::new();
+    for item in body.instrs() {
+        let (at, instr) = item.map_err(|b| CheckError::Malformed { at: b.0 })?;
+        index_of.insert(at, instrs.len());
+        instrs.push(Decoded {
+            at,
+            instr,
+            taken: Vec::new(),
+            fall: None,
+            facts: 0..0,
+        });
+    }
+    if instrs.is_empty() {
+        return Err(CheckError::Malformed { at: 0 });
+    }
+    let n = instrs.len();
+    for (i, d) in instrs.iter_mut().enumerate() {
+        let mut taken = Vec::new();
+        for (entry, t) in body.branch_targets(d.at, &d.instr).into_iter().enumerate() {
+            let idx = usize::try_from(t)
+                .ok()
+                .and_then(|t| index_of.get(&t).copied())
+                .ok_or(CheckError::Malformed { at: d.at })?;
+            taken.push((idx, entry as u32));
+        }
+        let fall = if d.instr.is_terminator() {
+            None
+        } else if i + 1 < n {
+            Some(i + 1)
+        } else {
+            return Err(CheckError::Malformed { at: d.at });
+        };
+        d.taken = taken;
+        d.fall = fall;
+    }
+    // Facts are in code order: give each instruction its range.
+    let mut k = 0;
+    for d in instrs.iter_mut() {
+        let start = k;
+        while k < notes.facts.len() && notes.facts[k].0 as usize == d.at {
+            k += 1;
+        }
+        d.facts = start..k;
+    }
+    if k != notes.facts.len() {
+        return Err(CheckError::Malformed {
+            at: notes.facts[k].0 as usize,
+        });
+    }
+    Ok(instrs)
+}
+
+struct Cx<'a> {
+    body: &'a FuncBody,
+    notes: &'a CheckNotes,
+    arity: &'a dyn CallArity,
+    instrs: &'a [Decoded],
+    edges: HashMap<(u32, u32), usize>,
+    binds_at: HashMap<usize, Vec<usize>>,
+}
+
+impl Cx<'_> {
+    /// Checks the uses of one instruction and applies its effects; returns
+    /// the number of uses proven.
+    fn transfer(&self, d: &Decoded, regs: &mut Regs) -> Result<usize, CheckError> {
+        let at = d.at;
+        let facts = &self.notes.facts[d.facts.clone()];
+        let mut uses = 0;
+        for &(_, fact) in facts {
+            if let Fact::Use(reg, sym) = fact {
+                if reg.index() >= regs.sets.len() {
+                    return Err(CheckError::Malformed { at });
+                }
+                if !regs.holds(reg, sym) {
+                    let mut found = regs.sets[reg.index()].clone();
+                    found.sort_unstable();
+                    return Err(CheckError::WrongValue {
+                        at,
+                        reg,
+                        expected: sym,
+                        found,
+                    });
+                }
+                uses += 1;
+            }
+        }
+        let is_move = matches!(d.instr, Instr::Copy(_));
+        let (reads, writes) = self.accesses(d)?;
+        if !is_move {
+            for &r in &reads {
+                let noted = facts
+                    .iter()
+                    .any(|&(_, f)| matches!(f, Fact::Use(u, _) if u == r));
+                if !noted {
+                    return Err(CheckError::Unannotated { at, reg: r });
+                }
+            }
+        }
+        for &(_, fact) in facts {
+            if let Fact::Use(reg, _) = fact {
+                if is_move || !reads.contains(&reg) {
+                    return Err(CheckError::StrayUse { at, reg });
+                }
+            }
+        }
+        match (&d.instr, &writes) {
+            (Instr::Copy(o), _) => regs.copy(o.dst, o.src),
+            (_, Writes::From(base)) => regs.clobber_from(*base),
+            (_, Writes::Regs(ws)) => {
+                for &w in ws {
+                    regs.clear(w);
+                }
+            }
+        }
+        for &(_, fact) in facts {
+            if let Fact::Def(reg, sym) = fact {
+                let written = match &writes {
+                    Writes::From(_) => self.call_results(d).contains(&reg.0),
+                    Writes::Regs(ws) => ws.contains(&reg),
+                };
+                if !written || is_move {
+                    return Err(CheckError::StrayDef { at, reg });
+                }
+                regs.kill(sym);
+                regs.add(reg, sym);
+            }
+        }
+        Ok(uses)
+    }
+
+    fn call_results(&self, d: &Decoded) -> std::ops::Range<u16> {
+        let (base, results) = match &d.instr {
+            Instr::Call(o) => (o.base, self.arity.func(o.func).map_or(0, |a| a.1)),
+            Instr::CallIndirect(o) => (o.base, self.arity.ty(o.ty).map_or(0, |a| a.1)),
+            _ => return 0..0,
+        };
+        base.0..base.0.saturating_add(results as u16)
+    }
+
+    /// Registers read and written by the instruction, implicit ranges
+    /// included.
+    fn accesses(&self, d: &Decoded) -> Result<(Vec<Reg>, Writes), CheckError> {
+        let at = d.at;
+        let span = |base: Reg, len: u32| (0..len).map(move |k| Reg(base.0.wrapping_add(k as u16)));
+        let frame = self.body.frame_size as usize;
+        let (reads, writes) = match &d.instr {
+            Instr::Call(o) => {
+                let (p, _) = self
+                    .arity
+                    .func(o.func)
+                    .ok_or(CheckError::Malformed { at })?;
+                (span(o.base, p).collect(), Writes::From(o.base))
+            }
+            Instr::CallIndirect(o) => {
+                let (p, _) = self.arity.ty(o.ty).ok_or(CheckError::Malformed { at })?;
+                let mut reads = vec![o.index];
+                reads.extend(span(o.base, p));
+                (reads, Writes::From(o.base))
+            }
+            Instr::Return(_) => (
+                span(Reg(0), u32::from(self.body.num_results)).collect(),
+                Writes::Regs(Vec::new()),
+            ),
+            Instr::ReturnSpan(o) => (
+                span(o.src, u32::from(o.len)).collect(),
+                Writes::Regs(Vec::new()),
+            ),
+            instr => {
+                let mut reads = Vec::new();
+                let mut writes = Vec::new();
+                instr.for_each_reg(|r, access| match access {
+                    Access::Read => reads.push(r),
+                    Access::Write => writes.push(r),
+                });
+                (reads, Writes::Regs(writes))
+            }
+        };
+        let out_of_frame = reads.iter().any(|r| r.index() >= frame)
+            || match &writes {
+                Writes::From(b) => b.index() >= frame,
+                Writes::Regs(ws) => ws.iter().any(|r| r.index() >= frame),
+            };
+        if out_of_frame {
+            return Err(CheckError::Malformed { at });
+        }
+        Ok((reads, writes))
+    }
+
+    /// The state arriving at instruction `t` through entry `entry` of the
+    /// branch `d`.
+    fn taken_edge(
+        &self,
+        d: &Decoded,
+        t: usize,
+        entry: u32,
+        out: &State,
+    ) -> Result<State, CheckError> {
+        let e = self
+            .edges
+            .get(&(d.at as u32, entry))
+            .map(|&i| &self.notes.edges[i])
+            .ok_or(CheckError::UnannotatedEdge {
+                at: d.at,
+                entry: entry as usize,
+            })?;
+        let mut state = out.clone();
+        rename(&mut state, &e.pairs);
+        let offset = self.instrs[t].at;
+        let chain = self.binds_at.get(&offset).map_or(&[][..], |v| v);
+        let bind = e.bind as usize;
+        let p = chain
+            .iter()
+            .position(|&b| b == bind)
+            .ok_or(CheckError::MisplacedBranch {
+                at: d.at,
+                target: offset,
+                label: self.notes.binds.get(bind).map_or(0, |b| b.offset as usize),
+            })?;
+        self.fall_through(&chain[p + 1..], offset, state)
+    }
+
+    fn fall_edge(&self, t: usize, out: State) -> Result<State, CheckError> {
+        let offset = self.instrs[t].at;
+        let chain = self.binds_at.get(&offset).map_or(&[][..], |v| v);
+        self.fall_through(chain, offset, out)
+    }
+
+    fn fall_through(
+        &self,
+        binds: &[usize],
+        offset: usize,
+        mut state: State,
+    ) -> Result<State, CheckError> {
+        for &b in binds {
+            let BindPoint { fall, .. } = &self.notes.binds[b];
+            let pairs = fall
+                .as_ref()
+                .ok_or(CheckError::StrayFallthrough { offset })?;
+            rename(&mut state, pairs);
+        }
+        Ok(state)
+    }
+}
+
+enum Writes {
+    Regs(Vec<Reg>),
+    /// A call: every register from here up is the callee's.
+    From(Reg),
+}
+
+/// On an edge into a label: each phi now names whatever its value names.
+fn rename(state: &mut State, pairs: &[(Sym, Sym)]) {
+    if pairs.is_empty() {
+        return;
+    }
+    let mut phis_of: HashMap<Sym, Vec<Sym>> = HashMap::new();
+    for &(value, phi) in pairs {
+        phis_of.entry(value).or_default().push(phi);
+    }
+    let phis: HashSet<Sym> = pairs.iter().map(|p| p.1).collect();
+    let mut added = Vec::new();
+    for &(r, s) in state.iter() {
+        if let Some(ps) = phis_of.get(&s) {
+            added.extend(ps.iter().map(|&p| (r, p)));
+        }
+    }
+    state.retain(|(_, s)| !phis.contains(s));
+    state.extend(added);
+    state.sort_unstable();
+    state.dedup();
+}
+
+/// Intersects `into` with `other`; true if `into` changed.
+fn meet(into: &mut State, other: &State) -> bool {
+    let before = into.len();
+    let mut j = 0;
+    into.retain(|x| {
+        while j < other.len() && other[j] < *x {
+            j += 1;
+        }
+        j < other.len() && other[j] == *x
+    });
+    into.len() != before
+}
+
+/// The working abstract state inside a block: per register its symbols,
+/// per symbol the registers that may hold it (so a new definition can retire
+/// old copies; entries go stale when a register is overwritten, which only
+/// costs a useless visit), and the registers that may be non-empty.
+struct Regs {
+    sets: Vec<Vec<Sym>>,
+    holders: HashMap<Sym, Vec<u16>>,
+    live: Vec<u16>,
+}
+
+impl Regs {
+    fn new(frame: usize) -> Regs {
+        Regs {
+            sets: vec![Vec::new(); frame],
+            holders: HashMap::new(),
+            live: Vec::new(),
+        }
+    }
+
+    fn load(&mut self, state: &[(u16, Sym)]) {
+        for r in self.live.drain(..) {
+            self.sets[r as usize].clear();
+        }
+        self.holders.clear();
+        for &(r, s) in state {
+            if (r as usize) < self.sets.len() {
+                self.add(Reg(r), s);
+            }
+        }
+    }
+
+    fn export(&mut self) -> State {
+        self.live.sort_unstable();
+        self.live.dedup();
+        let sets = &self.sets;
+        self.live.retain(|&r| !sets[r as usize].is_empty());
+        let mut out = State::new();
+        for &r in &self.live {
+            out.extend(self.sets[r as usize].iter().map(|&s| (r, s)));
+        }
+        out.sort_unstable();
+        out
+    }
+
+    fn holds(&self, r: Reg, s: Sym) -> bool {
+        self.sets[r.index()].contains(&s)
+    }
+
+    fn add(&mut self, r: Reg, s: Sym) {
+        let set = &mut self.sets[r.index()];
+        if !set.contains(&s) {
+            if set.is_empty() {
+                self.live.push(r.0);
+            }
+            set.push(s);
+            self.holders.entry(s).or_default().push(r.0);
+        }
+    }
+
+    fn clear(&mut self, r: Reg) {
+        self.sets[r.index()].clear();
+    }
+
+    fn kill(&mut self, s: Sym) {
+        if let Some(regs) = self.holders.remove(&s) {
+            for r in regs {
+                self.sets[r as usize].retain(|&x| x != s);
+            }
+        }
+    }
+
+    fn copy(&mut self, dst: Reg, src: Reg) {
+        if dst == src {
+            return;
+        }
+        let syms = self.sets[src.index()].clone();
+        self.clear(dst);
+        for s in syms {
+            self.add(dst, s);
+        }
+    }
+
+    fn clobber_from(&mut self, base: Reg) {
+        for &r in &self.live {
+            if r >= base.0 {
+                self.sets[r as usize].clear();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meet_keeps_common_pairs() {
+        let mut a = vec![(0, Sym(1)), (1, Sym(2)), (2, Sym(3))];
+        assert!(meet(&mut a, &vec![(1, Sym(2)), (2, Sym(4))]));
+        assert_eq!(a, vec![(1, Sym(2))]);
+        assert!(!meet(&mut a, &vec![(1, Sym(2))]));
+    }
+
+    #[test]
+    fn rename_moves_phis_to_the_registers_of_their_values() {
+        // r0 holds v1 and an old instance of phi v9; r3 holds v1 too.
+        let mut s = vec![(0, Sym(1)), (0, Sym(9)), (3, Sym(1)), (4, Sym(9))];
+        rename(&mut s, &[(Sym(1), Sym(9))]);
+        assert_eq!(s, vec![(0, Sym(1)), (0, Sym(9)), (3, Sym(1)), (3, Sym(9))]);
+    }
+}
