@@ -2,7 +2,8 @@
 //!
 //! - `regwasm run [--dir H::G] [--env K=V] [--invoke NAME] FILE [ARGS...]` runs a
 //!   WASI command, or calls one function and prints its results
-//! - `regwasm inspect FILE [--func N|NAME]` prints the translated register bytecode
+//! - `regwasm inspect FILE [--func N|NAME] [--check]` prints the translated register
+//!   bytecode (and proves it with the symbolic checker)
 //! - `regwasm wast FILE...` runs spec-test scripts
 //!
 //! Every error ends the program with one `error: ...` line on stderr and exit
@@ -44,6 +45,10 @@ enum Command {
         /// Only this function: its index or its export name.
         #[arg(long, value_name = "N|NAME")]
         func: Option<String>,
+        /// Also run the symbolic translation checker on each function: it
+        /// proves every register read holds the intended Wasm value.
+        #[arg(long)]
+        check: bool,
     },
     /// Run WebAssembly spec test scripts (.wast).
     Wast {
@@ -71,7 +76,7 @@ fn main() -> ExitCode {
 fn execute(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run(opts) => run(&opts.invoke_after_file()),
-        Command::Inspect { file, func } => inspect(&file, func.as_deref()),
+        Command::Inspect { file, func, check } => inspect(&file, func.as_deref(), check),
         Command::Wast { files } => wast(&files),
     }
 }
@@ -253,7 +258,7 @@ fn guest_failed(e: regwasm::Error, context: &str) -> Result<ExitCode> {
     Err(anyhow!("{context}: {e}"))
 }
 
-fn inspect(file: &Path, func: Option<&str>) -> Result<ExitCode> {
+fn inspect(file: &Path, func: Option<&str>, check: bool) -> Result<ExitCode> {
     let engine = Engine::default();
     let module = load(&engine, file)?;
     let imported = module
@@ -290,6 +295,7 @@ fn inspect(file: &Path, func: Option<&str>) -> Result<ExitCode> {
         None => imported..module.func_count(),
     };
     let mut first = true;
+    let (mut proven, mut reads, mut failed) = (0, 0, 0);
     for index in indices {
         let text = module
             .disassemble(index)
@@ -302,7 +308,29 @@ fn inspect(file: &Path, func: Option<&str>) -> Result<ExitCode> {
             Some(exports) => println!(";; func {index} (export {})", exports.join(" ")),
             None => println!(";; func {index}"),
         }
+        if check {
+            match module.check_translation(index) {
+                Ok(stats) => {
+                    proven += 1;
+                    reads += stats.uses;
+                    println!(";; symbolic check: {} register reads proven", stats.uses);
+                }
+                Err(e) => {
+                    failed += 1;
+                    println!(";; symbolic check FAILED: {e}");
+                }
+            }
+        }
         print!("{}", ensure_newline(text));
+    }
+    if check {
+        println!();
+        println!(
+            ";; symbolic check: {proven} functions proven ({reads} register reads), {failed} failed"
+        );
+        if failed > 0 {
+            return Ok(ExitCode::FAILURE);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -168,6 +168,28 @@ fn inspect_all_and_one() {
 }
 
 #[test]
+fn inspect_check_proves_every_function() {
+    let out = regwasm(&["inspect", "--check", "examples/fib.wat"]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(";; symbolic check: 1 functions proven ("),
+        "{text}"
+    );
+    assert!(text.contains("0 failed"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(";; symbolic check: ") && l.ends_with("register reads proven"))
+        .unwrap_or_else(|| panic!("no per-function line in {text}"));
+    let reads: usize = line
+        .split_whitespace()
+        .nth(3)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {line}"));
+    assert!(reads > 0, "{line}");
+}
+
+#[test]
 fn wast_pass_and_fail() {
     let good = scratch_file(
         "good.wast",
