@@ -114,8 +114,8 @@ pub trait Instance {
     /// Runs a WASI command's `_start`: its exit status (0 if `_start`
     /// returns), or the trap.
     fn run_command(&mut self) -> Result<i32>;
-    /// What the state saw so far (host calls, bench regions).
-    fn state(&self) -> &State;
+    /// What the host functions saw so far (host calls, bench regions).
+    fn state(&self) -> State;
     /// The captured stdout and stderr of a WASI instance (call once, after
     /// [`Instance::run_command`]).
     fn take_output(&mut self) -> Result<(Vec<u8>, Vec<u8>)>;
@@ -130,7 +130,14 @@ pub trait Instance {
 
 /// Every engine this build can run, in report order.
 pub fn all() -> Vec<Box<dyn Runtime>> {
-    vec![Box::new(Regwasm), Box::new(Wasmi2), Box::new(Wasmi031)]
+    #[allow(unused_mut)]
+    let mut v: Vec<Box<dyn Runtime>> =
+        vec![Box::new(Regwasm), Box::new(Wasmi2), Box::new(Wasmi031)];
+    #[cfg(feature = "stitch")]
+    v.push(Box::new(Stitch));
+    #[cfg(feature = "wasmtime")]
+    v.push(Box::new(Wasmtime));
+    v
 }
 
 /// Stack and recursion limits generous enough for every workload
@@ -141,7 +148,7 @@ const MAX_STACK_SLOTS: usize = 1 << 24;
 // ---------------------------------------------------------------- host state
 
 /// What host functions record, the same for every engine.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct State {
     /// When the instance was made (`env.clock_ms`).
     pub created: Instant,
@@ -453,8 +460,8 @@ impl Instance for RegwasmInstance {
         })
         .map_err(rerr)
     }
-    fn state(&self) -> &State {
-        &self.store.data().state
+    fn state(&self) -> State {
+        self.store.data().state.clone()
     }
     fn take_output(&mut self) -> Result<(Vec<u8>, Vec<u8>)> {
         let (out, err) = self.output.take().context("not a WASI instance")?;
@@ -501,10 +508,43 @@ impl Runtime for Wasmi2 {
     }
 }
 
-/// Pipes shared by the WASI context and the instance (which reads them
-/// after the run).
-fn in_memory_pipes<P: Clone>(new: impl Fn() -> P) -> (P, P) {
-    (new(), new())
+/// A wasi-common 36 context (wasmi_wasi 2's, and wasmtime's in this
+/// harness) for `spec`, with stdout and stderr captured.
+fn wasi_common_36_ctx(spec: &WasiSpec) -> Result<(wasmi_wasi::WasiCtx, (Wasmi2Pipe, Wasmi2Pipe))> {
+    use wasmi_wasi::wasi_common::pipe::{ReadPipe, WritePipe};
+    let mut b = wasmi_wasi::WasiCtxBuilder::new();
+    b.args(&spec.args)?.envs(&spec.env)?;
+    for (dir, guest) in &spec.preopens {
+        let d = wasmi_wasi::Dir::open_ambient_dir(dir, wasmi_wasi::ambient_authority())
+            .with_context(|| format!("preopen {}", dir.display()))?;
+        b.preopened_dir(d, guest)?;
+    }
+    let (out, err) = (WritePipe::new_in_memory(), WritePipe::new_in_memory());
+    b.stdin(Box::new(ReadPipe::from(
+        spec.stdin.clone().unwrap_or_default(),
+    )))
+    .stdout(Box::new(out.clone()))
+    .stderr(Box::new(err.clone()));
+    Ok((b.build(), (out, err)))
+}
+
+/// The bytes of in-memory pipes whose other clones have been dropped.
+fn pipe_bytes<W>(
+    pipes: (
+        wasmi_wasi::wasi_common::pipe::WritePipe<W>,
+        wasmi_wasi::wasi_common::pipe::WritePipe<W>,
+    ),
+    inner: impl Fn(W) -> Vec<u8>,
+) -> Result<(Vec<u8>, Vec<u8>)>
+where
+    W: std::io::Write,
+{
+    let get = |p: wasmi_wasi::wasi_common::pipe::WritePipe<W>| {
+        p.try_into_inner()
+            .map(&inner)
+            .map_err(|_| anyhow!("pipe still shared"))
+    };
+    Ok((get(pipes.0)?, get(pipes.1)?))
 }
 
 impl Compiled for Wasmi2Module {
@@ -588,22 +628,9 @@ impl Compiled for Wasmi2Module {
             }
             Host::Provider(_) => {}
             Host::Wasi(spec) => {
-                use wasmi_wasi::wasi_common::pipe::{ReadPipe, WritePipe};
-                let mut b = wasmi_wasi::WasiCtxBuilder::new();
-                b.args(&spec.args)?.envs(&spec.env)?;
-                for (dir, guest) in &spec.preopens {
-                    let d = wasmi_wasi::Dir::open_ambient_dir(dir, wasmi_wasi::ambient_authority())
-                        .with_context(|| format!("preopen {}", dir.display()))?;
-                    b.preopened_dir(d, guest)?;
-                }
-                let (out, err) = in_memory_pipes(WritePipe::new_in_memory);
-                b.stdin(Box::new(ReadPipe::from(
-                    spec.stdin.clone().unwrap_or_default(),
-                )))
-                .stdout(Box::new(out.clone()))
-                .stderr(Box::new(err.clone()));
-                output = Some((out, err));
-                wasi = Some(b.build());
+                let (ctx, pipes) = wasi_common_36_ctx(spec)?;
+                output = Some(pipes);
+                wasi = Some(ctx);
                 wasmi_wasi::add_to_linker(&mut linker, Wasmi2Data::wasi)?;
                 linker
                     .func_wrap("bench", "start", |mut c: C| {
@@ -704,19 +731,14 @@ impl Instance for Wasmi2Instance {
         let r = start.call(&mut self.store, &[], &mut []);
         Ok(exit_status(r, |e| e.i32_exit_status())?)
     }
-    fn state(&self) -> &State {
-        &self.store.data().state
+    fn state(&self) -> State {
+        self.store.data().state.clone()
     }
     fn take_output(&mut self) -> Result<(Vec<u8>, Vec<u8>)> {
-        let (out, err) = self.output.take().context("not a WASI instance")?;
+        let pipes = self.output.take().context("not a WASI instance")?;
         // The context holds the other clone of each pipe.
         self.store.data_mut().wasi = None;
-        let inner = |p: Wasmi2Pipe| {
-            p.try_into_inner()
-                .map(|c| c.into_inner())
-                .map_err(|_| anyhow!("pipe still shared"))
-        };
-        Ok((inner(out)?, inner(err)?))
+        pipe_bytes(pipes, |c| c.into_inner())
     }
 }
 
@@ -848,7 +870,7 @@ impl Compiled for Wasmi031Module {
                     .with_context(|| format!("preopen {}", dir.display()))?;
                     b = b.preopened_dir(d, guest)?;
                 }
-                let (out, err) = in_memory_pipes(WritePipe::new_in_memory);
+                let (out, err) = (WritePipe::new_in_memory(), WritePipe::new_in_memory());
                 let b = b
                     .stdin(Box::new(ReadPipe::from(
                         spec.stdin.clone().unwrap_or_default(),
@@ -967,8 +989,8 @@ impl Instance for Wasmi031Instance {
             _ => None,
         })?)
     }
-    fn state(&self) -> &State {
-        &self.store.data().state
+    fn state(&self) -> State {
+        self.store.data().state.clone()
     }
     fn take_output(&mut self) -> Result<(Vec<u8>, Vec<u8>)> {
         let (out, err) = self.output.take().context("not a WASI instance")?;
@@ -979,5 +1001,455 @@ impl Instance for Wasmi031Instance {
                 .map_err(|_| anyhow!("pipe still shared"))
         };
         Ok((inner(out)?, inner(err)?))
+    }
+}
+
+// ---------------------------------------------------------------- wasmtime
+
+/// wasmtime (Cranelift JIT), the ceiling; `--features wasmtime`. Its WASI is
+/// wasi-common 36, the very crate wasmi_wasi 2 wraps.
+#[cfg(feature = "wasmtime")]
+pub struct Wasmtime;
+
+#[cfg(feature = "wasmtime")]
+mod wasmtime_engine {
+    use super::*;
+    use wasmtime::{Caller, Val, ValType};
+
+    type D = Data<wasmi_wasi::WasiCtx>;
+    type C<'a> = Caller<'a, D>;
+
+    pub(super) struct WasmtimeModule(wasmtime::Module);
+
+    struct WasmtimeInstance {
+        store: wasmtime::Store<D>,
+        instance: wasmtime::Instance,
+        funcs: Vec<(wasmtime::Func, Vec<ValType>)>,
+        output: Option<(Wasmi2Pipe, Wasmi2Pipe)>,
+    }
+
+    impl Runtime for Wasmtime {
+        fn name(&self) -> String {
+            "wasmtime".into()
+        }
+        fn supports_lazy(&self) -> bool {
+            false
+        }
+        fn compile(&self, wasm: &[u8], _mode: Translation) -> Result<Box<dyn Compiled>> {
+            let mut config = wasmtime::Config::new();
+            // `is_even(50000)` recurses 50,000 frames deep on the host stack.
+            config.max_wasm_stack(8 << 20);
+            let engine = wasmtime::Engine::new(&config)?;
+            let module = wasmtime::Module::new(&engine, wasm)?;
+            Ok(Box::new(WasmtimeModule(module)))
+        }
+    }
+
+    impl Compiled for WasmtimeModule {
+        fn instantiate(&self, host: &Host) -> Result<Box<dyn Instance>> {
+            let engine = self.0.engine();
+            let mut linker = wasmtime::Linker::<D>::new(engine);
+            let mut output = None;
+            let mut wasi = None;
+            match host {
+                Host::None | Host::Provider(_) => {}
+                Host::ClockMs => {
+                    linker.func_wrap("env", "clock_ms", |c: C| c.data().state.clock_ms())?;
+                }
+                Host::Stubs => {
+                    for import in self.0.imports() {
+                        if let wasmtime::ExternType::Func(ty) = import.ty() {
+                            linker.func_new(
+                                import.module(),
+                                import.name(),
+                                ty,
+                                |_, _, _| Ok(()),
+                            )?;
+                        }
+                    }
+                }
+                Host::HostCalls => {
+                    linker
+                        .func_wrap("benchmark", "host/0", |mut c: C| {
+                            c.data_mut().state.host_calls += 1;
+                        })?
+                        .func_wrap("benchmark", "host/1", |mut c: C, a: i64| {
+                            c.data_mut().state.host_calls += 1;
+                            a
+                        })?
+                        .func_wrap(
+                            "benchmark",
+                            "host/8",
+                            |mut c: C,
+                             a: i64,
+                             b: i64,
+                             d: i64,
+                             e: i64,
+                             f: i64,
+                             g: i64,
+                             h: i64,
+                             i: i64| {
+                                c.data_mut().state.host_calls += 1;
+                                (a, b, d, e, f, g, h, i)
+                            },
+                        )?
+                        .func_wrap(
+                            "benchmark",
+                            "host/16",
+                            |mut c: C,
+                             a0: i64,
+                             a1: i64,
+                             a2: i64,
+                             a3: i64,
+                             a4: i64,
+                             a5: i64,
+                             a6: i64,
+                             a7: i64,
+                             a8: i64,
+                             a9: i64,
+                             a10: i64,
+                             a11: i64,
+                             a12: i64,
+                             a13: i64,
+                             a14: i64,
+                             a15: i64| {
+                                c.data_mut().state.host_calls += 1;
+                                (
+                                    a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13,
+                                    a14, a15,
+                                )
+                            },
+                        )?;
+                }
+                Host::Wasi(spec) => {
+                    let (ctx, pipes) = wasi_common_36_ctx(spec)?;
+                    output = Some(pipes);
+                    wasi = Some(ctx);
+                    wasi_common_36::sync::add_to_linker(&mut linker, D::wasi)?;
+                    linker
+                        .func_wrap("bench", "start", |mut c: C| {
+                            c.data_mut().state.bench_start()
+                        })?
+                        .func_wrap("bench", "end", |mut c: C| c.data_mut().state.bench_end())?
+                        .func_wrap(
+                            CLOCK_SHIM_MODULE,
+                            "clock_time_get",
+                            |mut c: C, id: i32, _precision: i64, out: i32| -> i32 {
+                                let t = match clock_nanos(id) {
+                                    Ok(t) => t,
+                                    Err(errno) => return errno,
+                                };
+                                let Some(m) = c.get_export("memory").and_then(|e| e.into_memory())
+                                else {
+                                    return EFAULT;
+                                };
+                                match m.write(&mut c, out as u32 as usize, &t.to_le_bytes()) {
+                                    Ok(()) => 0,
+                                    Err(_) => EFAULT,
+                                }
+                            },
+                        )?;
+                }
+            }
+            let mut store = wasmtime::Store::new(engine, Data::new(wasi));
+            if let Host::Provider(wasm) = host {
+                let provider = wasmtime::Module::new(engine, &wasm[..])?;
+                let inst = linker.instantiate(&mut store, &provider)?;
+                linker.instance(&mut store, "provider", inst)?;
+            }
+            let instance = linker.instantiate(&mut store, &self.0)?;
+            Ok(Box::new(WasmtimeInstance {
+                store,
+                instance,
+                funcs: Vec::new(),
+                output,
+            }))
+        }
+    }
+
+    impl Instance for WasmtimeInstance {
+        fn func(&mut self, name: &str) -> Result<usize> {
+            let f = self
+                .instance
+                .get_func(&mut self.store, name)
+                .ok_or_else(|| anyhow!("no exported function `{name}`"))?;
+            let results = f.ty(&self.store).results().collect();
+            self.funcs.push((f, results));
+            Ok(self.funcs.len() - 1)
+        }
+        fn call(&mut self, func: usize, args: &[V]) -> Result<Vec<V>> {
+            let (f, tys) = &self.funcs[func];
+            let args: Vec<Val> = args
+                .iter()
+                .map(|v| match *v {
+                    V::I32(x) => Val::I32(x),
+                    V::I64(x) => Val::I64(x),
+                    V::F32(x) => Val::F32(x),
+                    V::F64(x) => Val::F64(x),
+                })
+                .collect();
+            let mut results: Vec<Val> = tys.iter().map(|_| Val::I32(0)).collect();
+            f.call(&mut self.store, &args, &mut results)?;
+            results
+                .into_iter()
+                .map(|v| match v {
+                    Val::I32(x) => Ok(V::I32(x)),
+                    Val::I64(x) => Ok(V::I64(x)),
+                    Val::F32(x) => Ok(V::F32(x)),
+                    Val::F64(x) => Ok(V::F64(x)),
+                    other => bail!("unsupported result {other:?}"),
+                })
+                .collect()
+        }
+        fn memory(&mut self, name: &str) -> Result<&mut [u8]> {
+            let m = self
+                .instance
+                .get_memory(&mut self.store, name)
+                .ok_or_else(|| anyhow!("no exported memory `{name}`"))?;
+            Ok(m.data_mut(&mut self.store))
+        }
+        fn grow(&mut self, name: &str, pages: u32) -> Result<()> {
+            let m = self
+                .instance
+                .get_memory(&mut self.store, name)
+                .ok_or_else(|| anyhow!("no exported memory `{name}`"))?;
+            m.grow(&mut self.store, u64::from(pages))?;
+            Ok(())
+        }
+        fn run_command(&mut self) -> Result<i32> {
+            let start = self
+                .instance
+                .get_func(&mut self.store, "_start")
+                .ok_or_else(|| anyhow!("no exported function `_start`"))?;
+            let r = start.call(&mut self.store, &[], &mut []);
+            exit_status(r, |e| {
+                e.downcast_ref::<wasi_common_36::I32Exit>().map(|x| x.0)
+            })
+        }
+        fn state(&self) -> State {
+            self.store.data().state.clone()
+        }
+        fn take_output(&mut self) -> Result<(Vec<u8>, Vec<u8>)> {
+            let pipes = self.output.take().context("not a WASI instance")?;
+            self.store.data_mut().wasi = None;
+            pipe_bytes(pipes, |c| c.into_inner())
+        }
+    }
+}
+
+// ---------------------------------------------------------------- makepad-stitch
+
+/// makepad-stitch 0.1 (threaded-code interpreter relying on sibling-call
+/// optimization); `--features stitch`. It has no WASI, and its host
+/// functions see no store data, so they count calls through an atomic.
+#[cfg(feature = "stitch")]
+pub struct Stitch;
+
+#[cfg(feature = "stitch")]
+mod stitch_engine {
+    use super::*;
+    use makepad_stitch as ms;
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+    pub(super) struct StitchModule(ms::Module, ms::Engine);
+
+    struct StitchInstance {
+        store: ms::Store,
+        instance: ms::Instance,
+        funcs: Vec<(ms::Func, Vec<ms::ValType>)>,
+        created: Instant,
+        host_calls: Arc<AtomicU64>,
+    }
+
+    fn serr(e: impl std::fmt::Display) -> anyhow::Error {
+        anyhow!("{e}")
+    }
+
+    /// stitch 0.1 panics on some modules it accepts (e.g. an index out of
+    /// bounds while compiling regex-redux); report that as an error.
+    fn guard<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(anyhow!("makepad-stitch panicked: {msg}"))
+        })
+    }
+
+    impl Runtime for Stitch {
+        fn name(&self) -> String {
+            "stitch".into()
+        }
+        fn supports_lazy(&self) -> bool {
+            false
+        }
+        fn compile(&self, wasm: &[u8], _mode: Translation) -> Result<Box<dyn Compiled>> {
+            let engine = ms::Engine::new();
+            let module = guard(|| ms::Module::new(&engine, wasm).map_err(serr))?;
+            Ok(Box::new(StitchModule(module, engine)))
+        }
+    }
+
+    impl Compiled for StitchModule {
+        fn instantiate(&self, host: &Host) -> Result<Box<dyn Instance>> {
+            let mut store = ms::Store::new(self.1.clone());
+            let mut linker = ms::Linker::new();
+            let created = Instant::now();
+            let host_calls = Arc::new(AtomicU64::new(0));
+            match host {
+                Host::None => {}
+                Host::ClockMs => {
+                    let f =
+                        ms::Func::wrap(&mut store, move || created.elapsed().as_millis() as i64);
+                    linker.define("env", "clock_ms", f);
+                }
+                Host::Stubs => {
+                    for ((module, name), ty) in self.0.imports() {
+                        if let ms::ExternType::Func(ty) = ty {
+                            bail!(
+                                "stitch: no untyped host functions to stub {module}.{name}: {ty:?}"
+                            );
+                        }
+                    }
+                }
+                Host::HostCalls => {
+                    let n = host_calls.clone();
+                    let f = ms::Func::wrap(&mut store, move || {
+                        n.fetch_add(1, Relaxed);
+                    });
+                    linker.define("benchmark", "host/0", f);
+                    let n = host_calls.clone();
+                    let f = ms::Func::wrap(&mut store, move |a: i64| {
+                        n.fetch_add(1, Relaxed);
+                        a
+                    });
+                    linker.define("benchmark", "host/1", f);
+                    let n = host_calls.clone();
+                    let f = ms::Func::wrap(
+                        &mut store,
+                        move |a: i64, b: i64, d: i64, e: i64, f: i64, g: i64, h: i64, i: i64| {
+                            n.fetch_add(1, Relaxed);
+                            (a, b, d, e, f, g, h, i)
+                        },
+                    );
+                    linker.define("benchmark", "host/8", f);
+                    let n = host_calls.clone();
+                    let f = ms::Func::wrap(
+                        &mut store,
+                        move |a0: i64,
+                              a1: i64,
+                              a2: i64,
+                              a3: i64,
+                              a4: i64,
+                              a5: i64,
+                              a6: i64,
+                              a7: i64,
+                              a8: i64,
+                              a9: i64,
+                              a10: i64,
+                              a11: i64,
+                              a12: i64,
+                              a13: i64,
+                              a14: i64,
+                              a15: i64| {
+                            n.fetch_add(1, Relaxed);
+                            (
+                                a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14,
+                                a15,
+                            )
+                        },
+                    );
+                    linker.define("benchmark", "host/16", f);
+                }
+                Host::Provider(wasm) => {
+                    let provider = ms::Module::new(&self.1, &wasm[..]).map_err(serr)?;
+                    let inst = linker.instantiate(&mut store, &provider).map_err(serr)?;
+                    let exports: Vec<(String, ms::ExternVal)> = inst
+                        .exports()
+                        .map(|(name, val)| (name.to_string(), val))
+                        .collect();
+                    for (name, val) in exports {
+                        linker.define("provider", &name, val);
+                    }
+                }
+                Host::Wasi(_) => bail!("makepad-stitch has no WASI"),
+            }
+            let instance = guard(|| linker.instantiate(&mut store, &self.0).map_err(serr))?;
+            Ok(Box::new(StitchInstance {
+                store,
+                instance,
+                funcs: Vec::new(),
+                created,
+                host_calls,
+            }))
+        }
+    }
+
+    impl Instance for StitchInstance {
+        fn func(&mut self, name: &str) -> Result<usize> {
+            let f = self
+                .instance
+                .exported_func(name)
+                .ok_or_else(|| anyhow!("no exported function `{name}`"))?;
+            let results = f.type_(&self.store).results().to_vec();
+            self.funcs.push((f, results));
+            Ok(self.funcs.len() - 1)
+        }
+        fn call(&mut self, func: usize, args: &[V]) -> Result<Vec<V>> {
+            use ms::Val;
+            let (f, tys) = &self.funcs[func];
+            let args: Vec<Val> = args
+                .iter()
+                .map(|v| match *v {
+                    V::I32(x) => Val::I32(x),
+                    V::I64(x) => Val::I64(x),
+                    V::F32(x) => Val::F32(f32::from_bits(x)),
+                    V::F64(x) => Val::F64(f64::from_bits(x)),
+                })
+                .collect();
+            let mut results: Vec<Val> = tys.iter().map(|t| Val::default(*t)).collect();
+            let store = &mut self.store;
+            guard(|| f.call(store, &args, &mut results).map_err(serr))?;
+            results
+                .into_iter()
+                .map(|v| match v {
+                    Val::I32(x) => Ok(V::I32(x)),
+                    Val::I64(x) => Ok(V::I64(x)),
+                    Val::F32(x) => Ok(V::F32(x.to_bits())),
+                    Val::F64(x) => Ok(V::F64(x.to_bits())),
+                    other => bail!("unsupported result {other:?}"),
+                })
+                .collect()
+        }
+        fn memory(&mut self, name: &str) -> Result<&mut [u8]> {
+            let m = self
+                .instance
+                .exported_mem(name)
+                .ok_or_else(|| anyhow!("no exported memory `{name}`"))?;
+            Ok(m.bytes_mut(&mut self.store))
+        }
+        fn grow(&mut self, name: &str, pages: u32) -> Result<()> {
+            let m = self
+                .instance
+                .exported_mem(name)
+                .ok_or_else(|| anyhow!("no exported memory `{name}`"))?;
+            m.grow(&mut self.store, pages).map_err(serr)?;
+            Ok(())
+        }
+        fn run_command(&mut self) -> Result<i32> {
+            bail!("makepad-stitch has no WASI")
+        }
+        fn state(&self) -> State {
+            State {
+                created: self.created,
+                host_calls: self.host_calls.load(Relaxed),
+                ..State::default()
+            }
+        }
+        fn take_output(&mut self) -> Result<(Vec<u8>, Vec<u8>)> {
+            bail!("makepad-stitch has no WASI")
+        }
     }
 }
