@@ -10,12 +10,26 @@ use std::time::Duration;
 fn execution(c: &mut Criterion) {
     let all = workloads::load(&workloads::bench_dir()).expect("loading workloads");
     for w in &all {
+        if w.heavy {
+            eprintln!(
+                "SKIPPED {}: seconds to minutes per run; use the report",
+                w.name
+            );
+            continue;
+        }
         let mut group = c.benchmark_group(format!("execute/{}", w.name));
         group
             .sample_size(10)
             .warm_up_time(Duration::from_millis(500));
         for rt in engines::all() {
-            let mut inst = match w.instantiate(rt.as_ref()) {
+            let module = match w.compile(rt.as_ref()) {
+                Ok(m) => m,
+                Err(e) => {
+                    eprintln!("SKIPPED {} on {}: {e:#}", w.name, rt.name());
+                    continue;
+                }
+            };
+            let mut inst = match w.instance(module.as_ref()) {
                 Ok(i) => i,
                 Err(e) => {
                     eprintln!("SKIPPED {} on {}: {e:#}", w.name, rt.name());
@@ -29,7 +43,13 @@ fn execution(c: &mut Criterion) {
             group.bench_function(rt.name(), |b| {
                 b.iter_custom(|iters| {
                     (0..iters)
-                        .map(|_| w.run(inst.as_mut()).expect("checked run").elapsed)
+                        .map(|_| {
+                            // WASI commands run `_start` once per instance.
+                            if w.one_shot() {
+                                inst = w.instance(module.as_ref()).expect("instance");
+                            }
+                            w.run(inst.as_mut()).expect("checked run").elapsed
+                        })
                         .sum()
                 })
             });

@@ -14,6 +14,7 @@ use anyhow::{Context, Result};
 use regwasm_benches::engines::{self, Runtime, Translation};
 use regwasm_benches::translation;
 use regwasm_benches::workloads::{self, Family, Workload};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -25,6 +26,12 @@ struct Opts {
     translation_runs: usize,
     out: PathBuf,
     filter: String,
+    /// Also measure regwasm's portable dispatcher (a second build of this
+    /// binary) and show it as an extra column.
+    with_portable: bool,
+    /// Internal (the child of `--with-portable`): measure regwasm only, skip
+    /// translation and write the cells as JSON to this path.
+    cells_json: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Opts> {
@@ -35,6 +42,8 @@ fn parse_args() -> Result<Opts> {
         translation_runs: 3,
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("RESULTS.md"),
         filter: String::new(),
+        with_portable: false,
+        cells_json: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -46,9 +55,11 @@ fn parse_args() -> Result<Opts> {
             "--translation-runs" => o.translation_runs = val()?.parse()?,
             "--out" => o.out = val()?.into(),
             "--filter" => o.filter = val()?,
+            "--with-portable" => o.with_portable = true,
+            "--cells-json" => o.cells_json = Some(val()?.into()),
             other => anyhow::bail!(
                 "unknown argument {other}; usage: report [--runs K] [--coremark-runs K] [--wasi-runs K] \
-                 [--translation-runs K] [--out PATH] [--filter S]"
+                 [--translation-runs K] [--out PATH] [--filter S] [--with-portable]"
             ),
         }
     }
@@ -74,7 +85,7 @@ fn sh(cmd: &str, args: &[&str]) -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-fn machine() -> String {
+fn machine(with_portable: bool) -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
@@ -93,10 +104,13 @@ fn machine() -> String {
         load.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
         sh("rustc", &["-V"]),
         sh("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
-        if regwasm::TAIL_CALL_DISPATCH {
-            "tail-call (threaded)"
-        } else {
-            "portable loop"
+        match (regwasm::TAIL_CALL_DISPATCH, with_portable) {
+            (true, true) => {
+                "tail-call (threaded) in the `regwasm` column; the portable loop \
+                 (`--features portable-dispatch`, a second build) in `regwasm (portable)`"
+            }
+            (true, false) => "tail-call (threaded)",
+            (false, _) => "portable loop",
         },
     )
 }
@@ -142,21 +156,173 @@ fn fmt_ms(ms: f64) -> String {
     }
 }
 
+/// Builds this binary with `--features portable-dispatch` and returns a
+/// private copy of it (cargo puts it at `target/release/report`, over this
+/// running binary's path; the next plain `cargo run` puts the tail-call
+/// build back without recompiling).
+fn build_portable() -> Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "build",
+            "--release",
+            "-j2",
+            "-p",
+            "regwasm-benches",
+            "--features",
+            "portable-dispatch",
+            "--bin",
+            "report",
+            "--message-format=json-render-diagnostics",
+        ])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("running cargo build for the portable dispatcher")?;
+    anyhow::ensure!(
+        out.status.success(),
+        "cargo build --features portable-dispatch failed"
+    );
+    let mut exe = None;
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "report" {
+            exe = msg["executable"].as_str().map(PathBuf::from);
+        }
+    }
+    let exe = exe.context("cargo did not report the portable `report` executable")?;
+    let copy = std::env::temp_dir().join(format!("regwasm-report-portable-{}", std::process::id()));
+    std::fs::copy(&exe, &copy).with_context(|| format!("copying {}", exe.display()))?;
+    Ok(copy)
+}
+
+/// Runs the portable build on the same workloads; returns its engine name
+/// and its cells by workload name.
+fn portable_cells(o: &Opts) -> Result<(String, HashMap<String, Cell>)> {
+    let exe = build_portable()?;
+    let json = std::env::temp_dir().join(format!("regwasm-portable-{}.json", std::process::id()));
+    eprintln!("running {} for the portable dispatcher", exe.display());
+    let status = std::process::Command::new(&exe)
+        .args([
+            "--runs",
+            &o.runs.to_string(),
+            "--wasi-runs",
+            &o.wasi_runs.to_string(),
+            "--coremark-runs",
+            &o.coremark_runs.to_string(),
+            "--filter",
+            &o.filter,
+            "--cells-json",
+        ])
+        .arg(&json)
+        .status()
+        .context("running the portable report")?;
+    anyhow::ensure!(status.success(), "the portable report failed: {status}");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json)?)?;
+    let _ = std::fs::remove_file(&json);
+    let _ = std::fs::remove_file(&exe);
+    let name = v["engine"]
+        .as_str()
+        .context("no engine in JSON")?
+        .to_string();
+    let mut cells = HashMap::new();
+    for (w, c) in v["cells"].as_object().context("no cells in JSON")? {
+        let cell = match (c["ok"].as_f64(), c["err"].as_str()) {
+            (Some(x), _) => Ok(x),
+            (None, Some(e)) => Err(e.to_string()),
+            _ => Err(format!("bad cell {c}")),
+        };
+        cells.insert(w.clone(), cell);
+    }
+    Ok((name, cells))
+}
+
+/// The child side of `--with-portable`: regwasm only, cells as JSON.
+fn write_cells(o: &Opts, all: &[Workload], path: &Path) -> Result<()> {
+    let rt = engines::Regwasm;
+    let mut cells = serde_json::Map::new();
+    for w in all.iter().filter(|w| w.name.contains(&o.filter)) {
+        let c = measure(w, &rt, runs_for(o, w));
+        eprintln!("{:<24} {:<20} {c:?}", w.name, rt.name());
+        cells.insert(
+            w.name.clone(),
+            match c {
+                Ok(x) => serde_json::json!({ "ok": x }),
+                Err(e) => serde_json::json!({ "err": e }),
+            },
+        );
+    }
+    let v = serde_json::json!({ "engine": rt.name(), "cells": cells });
+    std::fs::write(path, serde_json::to_vec(&v)?).with_context(|| path.display().to_string())
+}
+
+fn runs_for(o: &Opts, w: &Workload) -> usize {
+    if w.is_score() {
+        o.coremark_runs
+    } else if w.heavy {
+        1
+    } else if w.family == Family::Sightglass {
+        o.wasi_runs
+    } else {
+        o.runs
+    }
+}
+
 fn main() -> Result<()> {
     let o = parse_args()?;
     let dir = workloads::bench_dir();
     let all = workloads::load(&dir)?;
+    if let Some(path) = &o.cells_json {
+        return write_cells(&o, &all, path);
+    }
     let engines = engines::all();
-    let names: Vec<String> = engines.iter().map(|e| e.name()).collect();
+    let mut names: Vec<String> = engines.iter().map(|e| e.name()).collect();
+    // The portable dispatcher's column goes right after regwasm's.
+    let portable = if o.with_portable {
+        anyhow::ensure!(
+            regwasm::TAIL_CALL_DISPATCH,
+            "--with-portable needs a tail-call build (drop --features portable-dispatch)"
+        );
+        let (name, cells) = portable_cells(&o)?;
+        names.insert(1, name);
+        Some(cells)
+    } else {
+        None
+    };
 
     let mut md = String::new();
     writeln!(md, "# regwasm benchmark results\n")?;
     writeln!(
         md,
-        "Generated by `cargo run --release -j2 -p regwasm-benches --bin report` \
-         (see `benches/README.md`); do not edit by hand, edit `benches/FINDINGS.md`.\n"
+        "Generated by `cargo run --release -j2 -p regwasm-benches{} --bin report{}` \
+         (see `benches/README.md`); do not edit by hand, edit `benches/FINDINGS.md`.\n",
+        match (cfg!(feature = "wasmtime"), cfg!(feature = "stitch")) {
+            (true, true) => " --features wasmtime,stitch",
+            (true, false) => " --features wasmtime",
+            (false, true) => " --features stitch",
+            (false, false) => "",
+        },
+        {
+            // The arguments, without `--out PATH`.
+            let mut args: Vec<String> = Vec::new();
+            let mut it = std::env::args().skip(1);
+            while let Some(a) = it.next() {
+                if a == "--out" {
+                    it.next();
+                } else {
+                    args.push(a);
+                }
+            }
+            if args.is_empty() {
+                String::new()
+            } else {
+                format!(" -- {}", args.join(" "))
+            }
+        }
     )?;
-    md.push_str(&machine());
+    md.push_str(&machine(o.with_portable));
     writeln!(
         md,
         "- method: per engine and workload, one compiled module and one untimed warm-up run \
@@ -202,16 +368,8 @@ fn main() -> Result<()> {
         }
         writeln!(md, "{header}\n{rule}")?;
         for w in ws {
-            let runs = if w.is_score() {
-                o.coremark_runs
-            } else if w.heavy {
-                1
-            } else if family == Family::Sightglass {
-                o.wasi_runs
-            } else {
-                o.runs
-            };
-            let cells: Vec<Cell> = engines
+            let runs = runs_for(&o, w);
+            let mut cells: Vec<Cell> = engines
                 .iter()
                 .map(|rt| {
                     let c = measure(w, rt.as_ref(), runs);
@@ -219,6 +377,13 @@ fn main() -> Result<()> {
                     c
                 })
                 .collect();
+            if let Some(p) = &portable {
+                let c = p
+                    .get(&w.name)
+                    .cloned()
+                    .unwrap_or_else(|| Err("not measured".into()));
+                cells.insert(1, c);
+            }
             let mut row = format!("| {} |", w.name);
             let base = cells[0].as_ref().ok().copied();
             for (i, c) in cells.iter().enumerate() {
@@ -327,6 +492,31 @@ fn main() -> Result<()> {
         }
         writeln!(md)?;
     }
+
+    writeln!(md, "## Engines not in this report\n")?;
+    if !cfg!(feature = "wasmtime") {
+        writeln!(
+            md,
+            "- wasmtime 36 (Cranelift JIT, the ceiling): only with `--features wasmtime` \
+             (a long build, so not in the default one)."
+        )?;
+    }
+    if !cfg!(feature = "stitch") {
+        writeln!(
+            md,
+            "- makepad-stitch 0.1: only with `--features stitch`. It has no WASI (sightglass, \
+             CoreMark WASI), traps in `setup` of every rust-benchmark but tiny-keccak, panics \
+             compiling regex-redux, rejects hashset (\"function body too large\") and \
+             `return_call`; it runs the `.wat` micro-benchmarks and coremark-minimal."
+        )?;
+    }
+    writeln!(
+        md,
+        "- wasm3 (the `wasm3` crate 0.3.1): does not build here. `wasm3-sys` 0.3.0's build \
+         script runs the `bindgen` executable (or, with `build-bindgen`, needs libclang), \
+         and neither is installed: `Unable to generate bindings: Os {{ code: 2, kind: NotFound, \
+         message: \"No such file or directory\" }}`.\n"
+    )?;
 
     if !failures.is_empty() {
         writeln!(md, "## Failures and unsupported workloads\n")?;
