@@ -236,6 +236,87 @@ fn exit_status<E>(r: Result<(), E>, status: impl Fn(&E) -> Option<i32>) -> Resul
     }
 }
 
+/// Defines `benchmark.host/{0,1,8,16}` on a linker whose `func_wrap` takes
+/// closures over a `Caller` with `data_mut()` and returns `Result<&mut
+/// Linker, E>` (wasmi 2, wasmi 0.31, wasmtime): identity functions that
+/// count their calls in [`State::host_calls`].
+macro_rules! define_host_calls {
+    ($linker:expr, $C:ty) => {
+        $linker
+            .func_wrap("benchmark", "host/0", |mut c: $C| {
+                c.data_mut().state.host_calls += 1;
+            })?
+            .func_wrap("benchmark", "host/1", |mut c: $C, a: i64| {
+                c.data_mut().state.host_calls += 1;
+                a
+            })?
+            .func_wrap(
+                "benchmark",
+                "host/8",
+                |mut c: $C, a: i64, b: i64, d: i64, e: i64, f: i64, g: i64, h: i64, i: i64| {
+                    c.data_mut().state.host_calls += 1;
+                    (a, b, d, e, f, g, h, i)
+                },
+            )?
+            .func_wrap(
+                "benchmark",
+                "host/16",
+                |mut c: $C,
+                 a0: i64,
+                 a1: i64,
+                 a2: i64,
+                 a3: i64,
+                 a4: i64,
+                 a5: i64,
+                 a6: i64,
+                 a7: i64,
+                 a8: i64,
+                 a9: i64,
+                 a10: i64,
+                 a11: i64,
+                 a12: i64,
+                 a13: i64,
+                 a14: i64,
+                 a15: i64| {
+                    c.data_mut().state.host_calls += 1;
+                    (
+                        a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15,
+                    )
+                },
+            )?
+    };
+}
+
+/// Defines `bench.start`, `bench.end` and [`CLOCK_SHIM_MODULE`]`
+/// .clock_time_get` on the same kind of linker as [`define_host_calls`]
+/// (the `Caller` also needs `get_export(..).and_then(into_memory)`).
+macro_rules! define_wasi_extras {
+    ($linker:expr, $C:ty) => {
+        $linker
+            .func_wrap("bench", "start", |mut c: $C| {
+                c.data_mut().state.bench_start()
+            })?
+            .func_wrap("bench", "end", |mut c: $C| c.data_mut().state.bench_end())?
+            .func_wrap(
+                CLOCK_SHIM_MODULE,
+                "clock_time_get",
+                |mut c: $C, id: i32, _precision: i64, out: i32| -> i32 {
+                    let t = match clock_nanos(id) {
+                        Ok(t) => t,
+                        Err(errno) => return errno,
+                    };
+                    let Some(m) = c.get_export("memory").and_then(|e| e.into_memory()) else {
+                        return EFAULT;
+                    };
+                    match m.write(&mut c, out as u32 as usize, &t.to_le_bytes()) {
+                        Ok(()) => 0,
+                        Err(_) => EFAULT,
+                    }
+                },
+            )?
+    };
+}
+
 // ---------------------------------------------------------------- regwasm
 
 pub struct Regwasm;
@@ -573,58 +654,7 @@ impl Compiled for Wasmi2Module {
                 }
             }
             Host::HostCalls => {
-                linker
-                    .func_wrap("benchmark", "host/0", |mut c: C| {
-                        c.data_mut().state.host_calls += 1;
-                    })?
-                    .func_wrap("benchmark", "host/1", |mut c: C, a: i64| {
-                        c.data_mut().state.host_calls += 1;
-                        a
-                    })?
-                    .func_wrap(
-                        "benchmark",
-                        "host/8",
-                        |mut c: C,
-                         a: i64,
-                         b: i64,
-                         d: i64,
-                         e: i64,
-                         f: i64,
-                         g: i64,
-                         h: i64,
-                         i: i64| {
-                            c.data_mut().state.host_calls += 1;
-                            (a, b, d, e, f, g, h, i)
-                        },
-                    )?
-                    .func_wrap(
-                        "benchmark",
-                        "host/16",
-                        #[allow(clippy::type_complexity)]
-                        |mut c: C,
-                         a0: i64,
-                         a1: i64,
-                         a2: i64,
-                         a3: i64,
-                         a4: i64,
-                         a5: i64,
-                         a6: i64,
-                         a7: i64,
-                         a8: i64,
-                         a9: i64,
-                         a10: i64,
-                         a11: i64,
-                         a12: i64,
-                         a13: i64,
-                         a14: i64,
-                         a15: i64| {
-                            c.data_mut().state.host_calls += 1;
-                            (
-                                a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14,
-                                a15,
-                            )
-                        },
-                    )?;
+                define_host_calls!(linker, C);
             }
             Host::Provider(_) => {}
             Host::Wasi(spec) => {
@@ -632,29 +662,7 @@ impl Compiled for Wasmi2Module {
                 output = Some(pipes);
                 wasi = Some(ctx);
                 wasmi_wasi::add_to_linker(&mut linker, Wasmi2Data::wasi)?;
-                linker
-                    .func_wrap("bench", "start", |mut c: C| {
-                        c.data_mut().state.bench_start()
-                    })?
-                    .func_wrap("bench", "end", |mut c: C| c.data_mut().state.bench_end())?
-                    .func_wrap(
-                        CLOCK_SHIM_MODULE,
-                        "clock_time_get",
-                        |mut c: C, id: i32, _precision: i64, out: i32| -> i32 {
-                            let t = match clock_nanos(id) {
-                                Ok(t) => t,
-                                Err(errno) => return errno,
-                            };
-                            let Some(m) = c.get_export("memory").and_then(|e| e.into_memory())
-                            else {
-                                return EFAULT;
-                            };
-                            match m.write(&mut c, out as u32 as usize, &t.to_le_bytes()) {
-                                Ok(()) => 0,
-                                Err(_) => EFAULT,
-                            }
-                        },
-                    )?;
+                define_wasi_extras!(linker, C);
             }
         }
         let mut store = wasmi::Store::new(engine, Data::new(wasi));
@@ -804,57 +812,7 @@ impl Compiled for Wasmi031Module {
                 }
             }
             Host::HostCalls => {
-                linker
-                    .func_wrap("benchmark", "host/0", |mut c: C| {
-                        c.data_mut().state.host_calls += 1;
-                    })?
-                    .func_wrap("benchmark", "host/1", |mut c: C, a: i64| {
-                        c.data_mut().state.host_calls += 1;
-                        a
-                    })?
-                    .func_wrap(
-                        "benchmark",
-                        "host/8",
-                        |mut c: C,
-                         a: i64,
-                         b: i64,
-                         d: i64,
-                         e: i64,
-                         f: i64,
-                         g: i64,
-                         h: i64,
-                         i: i64| {
-                            c.data_mut().state.host_calls += 1;
-                            (a, b, d, e, f, g, h, i)
-                        },
-                    )?
-                    .func_wrap(
-                        "benchmark",
-                        "host/16",
-                        |mut c: C,
-                         a0: i64,
-                         a1: i64,
-                         a2: i64,
-                         a3: i64,
-                         a4: i64,
-                         a5: i64,
-                         a6: i64,
-                         a7: i64,
-                         a8: i64,
-                         a9: i64,
-                         a10: i64,
-                         a11: i64,
-                         a12: i64,
-                         a13: i64,
-                         a14: i64,
-                         a15: i64| {
-                            c.data_mut().state.host_calls += 1;
-                            (
-                                a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14,
-                                a15,
-                            )
-                        },
-                    )?;
+                define_host_calls!(linker, C);
             }
             Host::Provider(_) => {}
             Host::Wasi(spec) => {
@@ -880,29 +838,7 @@ impl Compiled for Wasmi031Module {
                 output = Some((out, err));
                 wasi = Some(b.build());
                 wasmi_wasi_031::add_to_linker(&mut linker, Wasmi031Data::wasi)?;
-                linker
-                    .func_wrap("bench", "start", |mut c: C| {
-                        c.data_mut().state.bench_start()
-                    })?
-                    .func_wrap("bench", "end", |mut c: C| c.data_mut().state.bench_end())?
-                    .func_wrap(
-                        CLOCK_SHIM_MODULE,
-                        "clock_time_get",
-                        |mut c: C, id: i32, _precision: i64, out: i32| -> i32 {
-                            let t = match clock_nanos(id) {
-                                Ok(t) => t,
-                                Err(errno) => return errno,
-                            };
-                            let Some(m) = c.get_export("memory").and_then(|e| e.into_memory())
-                            else {
-                                return EFAULT;
-                            };
-                            match m.write(&mut c, out as u32 as usize, &t.to_le_bytes()) {
-                                Ok(()) => 0,
-                                Err(_) => EFAULT,
-                            }
-                        },
-                    )?;
+                define_wasi_extras!(linker, C);
             }
         }
         let mut store = wasmi_031::Store::new(engine, Data::new(wasi));
@@ -1069,86 +1005,14 @@ mod wasmtime_engine {
                     }
                 }
                 Host::HostCalls => {
-                    linker
-                        .func_wrap("benchmark", "host/0", |mut c: C| {
-                            c.data_mut().state.host_calls += 1;
-                        })?
-                        .func_wrap("benchmark", "host/1", |mut c: C, a: i64| {
-                            c.data_mut().state.host_calls += 1;
-                            a
-                        })?
-                        .func_wrap(
-                            "benchmark",
-                            "host/8",
-                            |mut c: C,
-                             a: i64,
-                             b: i64,
-                             d: i64,
-                             e: i64,
-                             f: i64,
-                             g: i64,
-                             h: i64,
-                             i: i64| {
-                                c.data_mut().state.host_calls += 1;
-                                (a, b, d, e, f, g, h, i)
-                            },
-                        )?
-                        .func_wrap(
-                            "benchmark",
-                            "host/16",
-                            |mut c: C,
-                             a0: i64,
-                             a1: i64,
-                             a2: i64,
-                             a3: i64,
-                             a4: i64,
-                             a5: i64,
-                             a6: i64,
-                             a7: i64,
-                             a8: i64,
-                             a9: i64,
-                             a10: i64,
-                             a11: i64,
-                             a12: i64,
-                             a13: i64,
-                             a14: i64,
-                             a15: i64| {
-                                c.data_mut().state.host_calls += 1;
-                                (
-                                    a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13,
-                                    a14, a15,
-                                )
-                            },
-                        )?;
+                    define_host_calls!(linker, C);
                 }
                 Host::Wasi(spec) => {
                     let (ctx, pipes) = wasi_common_36_ctx(spec)?;
                     output = Some(pipes);
                     wasi = Some(ctx);
                     wasi_common_36::sync::add_to_linker(&mut linker, D::wasi)?;
-                    linker
-                        .func_wrap("bench", "start", |mut c: C| {
-                            c.data_mut().state.bench_start()
-                        })?
-                        .func_wrap("bench", "end", |mut c: C| c.data_mut().state.bench_end())?
-                        .func_wrap(
-                            CLOCK_SHIM_MODULE,
-                            "clock_time_get",
-                            |mut c: C, id: i32, _precision: i64, out: i32| -> i32 {
-                                let t = match clock_nanos(id) {
-                                    Ok(t) => t,
-                                    Err(errno) => return errno,
-                                };
-                                let Some(m) = c.get_export("memory").and_then(|e| e.into_memory())
-                                else {
-                                    return EFAULT;
-                                };
-                                match m.write(&mut c, out as u32 as usize, &t.to_le_bytes()) {
-                                    Ok(()) => 0,
-                                    Err(_) => EFAULT,
-                                }
-                            },
-                        )?;
+                    define_wasi_extras!(linker, C);
                 }
             }
             let mut store = wasmtime::Store::new(engine, Data::new(wasi));
