@@ -29,6 +29,8 @@ struct Opts {
     /// Also measure regwasm's portable dispatcher (a second build of this
     /// binary) and show it as an extra column.
     with_portable: bool,
+    /// Leave out the heavy WASI workloads (listed in the report).
+    skip_heavy: bool,
     /// Internal (the child of `--with-portable`): measure regwasm only, skip
     /// translation and write the cells as JSON to this path.
     cells_json: Option<PathBuf>,
@@ -43,6 +45,7 @@ fn parse_args() -> Result<Opts> {
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("RESULTS.md"),
         filter: String::new(),
         with_portable: false,
+        skip_heavy: false,
         cells_json: None,
     };
     let mut args = std::env::args().skip(1);
@@ -56,10 +59,11 @@ fn parse_args() -> Result<Opts> {
             "--out" => o.out = val()?.into(),
             "--filter" => o.filter = val()?,
             "--with-portable" => o.with_portable = true,
+            "--skip-heavy" => o.skip_heavy = true,
             "--cells-json" => o.cells_json = Some(val()?.into()),
             other => anyhow::bail!(
                 "unknown argument {other}; usage: report [--runs K] [--coremark-runs K] [--wasi-runs K] \
-                 [--translation-runs K] [--out PATH] [--filter S] [--with-portable]"
+                 [--translation-runs K] [--out PATH] [--filter S] [--with-portable] [--skip-heavy]"
             ),
         }
     }
@@ -214,8 +218,9 @@ fn portable_cells(o: &Opts) -> Result<(String, HashMap<String, Cell>)> {
             &o.coremark_runs.to_string(),
             "--filter",
             &o.filter,
-            "--cells-json",
         ])
+        .args(o.skip_heavy.then_some("--skip-heavy"))
+        .arg("--cells-json")
         .arg(&json)
         .status()
         .context("running the portable report")?;
@@ -273,7 +278,18 @@ fn runs_for(o: &Opts, w: &Workload) -> usize {
 fn main() -> Result<()> {
     let o = parse_args()?;
     let dir = workloads::bench_dir();
-    let all = workloads::load(&dir)?;
+    let mut all = workloads::load(&dir)?;
+    // Heavy WASI workloads take most of a full report's time (tens of
+    // minutes on wasmi 0.31); --skip-heavy leaves them out, and says so.
+    let mut skipped_heavy = Vec::new();
+    if o.skip_heavy {
+        all.retain(|w| {
+            if w.heavy {
+                skipped_heavy.push(w.name.clone());
+            }
+            !w.heavy
+        });
+    }
     if let Some(path) = &o.cells_json {
         return write_cells(&o, &all, path);
     }
@@ -323,6 +339,13 @@ fn main() -> Result<()> {
         }
     )?;
     md.push_str(&machine(o.with_portable));
+    if !skipped_heavy.is_empty() {
+        writeln!(
+            md,
+            "- not run in this report (`--skip-heavy`; each takes seconds to minutes per run): {}",
+            skipped_heavy.join(", ")
+        )?;
+    }
     writeln!(
         md,
         "- method: per engine and workload, one compiled module and one untimed warm-up run \
