@@ -1198,14 +1198,12 @@ impl<'a, 'e> Emitter<'a, 'e> {
         let base_pos = self.stack.len() - params;
         let base = self.home(base_pos);
         let mut result_syms = Vec::new();
-        if let Some(n) = self.notes.as_mut() {
+        if self.notes.is_some() {
             for pos in base_pos..base_pos + params {
-                n.read(Reg((self.temp_base as usize + pos) as u16), pos);
+                self.note_read(self.home(pos), pos);
             }
             for pos in base_pos..base_pos + results {
-                let sym = n.fresh();
-                n.def(Reg((self.temp_base as usize + pos) as u16), sym);
-                result_syms.push(sym);
+                result_syms.push(self.def_fresh(self.home(pos)));
             }
         }
         self.truncate(base_pos);
