@@ -8,6 +8,7 @@
 //! (nested nodes included) iff L has a write position inside N's range.
 //! Space is linear; a query is a binary search.
 
+use crate::scratch::{relifetime, Scratch};
 use crate::{ModuleEnv, TranslateError};
 use wasmparser::{
     BlockType, ContType, FrameKind, FuncType, FunctionBody, ModuleArity, Operator, RefType, SubType,
@@ -234,10 +235,22 @@ impl IrBuilder<'_> {
 const NO_NODE: u32 = u32::MAX;
 
 impl<'a> Analysis<'a> {
+    /// Analyses `body`.
     pub fn run(
         env: &dyn ModuleEnv,
         body: &FunctionBody<'a>,
         func_type: &FuncType,
+    ) -> Result<Analysis<'a>, TranslateError> {
+        Self::run_in(env, body, func_type, &mut Scratch::default())
+    }
+
+    /// Analyses `body`, building its tables in the buffers of `scratch`
+    /// (give them back with [`Analysis::recycle`]).
+    pub(crate) fn run_in(
+        env: &dyn ModuleEnv,
+        body: &FunctionBody<'a>,
+        func_type: &FuncType,
+        scratch: &mut Scratch,
     ) -> Result<Analysis<'a>, TranslateError> {
         let num_params = func_type.params().len() as u32;
         let mut num_locals = u64::from(num_params);
@@ -250,28 +263,35 @@ impl<'a> Analysis<'a> {
         }
         let num_locals = num_locals as u32;
 
-        let mut ops = Vec::new();
+        let mut ops = relifetime(std::mem::take(&mut scratch.ops));
         let mut reader = body.get_operators_reader()?;
         while !reader.eof() {
             let (op, offset) = reader.read_with_offset()?;
             ops.push((op, offset as usize));
         }
 
-        let mut nodes = vec![Node {
+        let mut nodes = std::mem::take(&mut scratch.nodes);
+        nodes.push(Node {
             kind: NodeKind::Func,
             start: 0,
             end: ops.len().saturating_sub(1) as u32,
             else_op: None,
             parent: None,
-        }];
-        let mut node_at = vec![NO_NODE; ops.len()];
+        });
+        let mut node_at = std::mem::take(&mut scratch.node_at);
+        node_at.resize(ops.len(), NO_NODE);
         let mut open = vec![0u32];
         let mut write_count = vec![0u32; num_locals as usize + 1];
         let mut ir = IrBuilder {
             env,
             ir: ValueIr {
-                first_result: vec![NONE; ops.len()],
-                ..ValueIr::default()
+                first_result: {
+                    let mut v = std::mem::take(&mut scratch.first_result);
+                    v.resize(ops.len(), NONE);
+                    v
+                },
+                producer: std::mem::take(&mut scratch.producer),
+                consumer: std::mem::take(&mut scratch.consumer),
             },
             stack: Vec::new(),
             frames: vec![IrFrame {
@@ -322,14 +342,15 @@ impl<'a> Analysis<'a> {
         }
 
         // Prefix sums, then fill: positions come out ascending per local.
-        let mut write_start = Vec::with_capacity(write_count.len());
+        let mut write_start = std::mem::take(&mut scratch.write_start);
         let mut acc = 0u32;
         for c in &write_count {
             write_start.push(acc);
             acc += c;
         }
         let mut fill = write_start.clone();
-        let mut write_pos = vec![0u32; acc as usize];
+        let mut write_pos = std::mem::take(&mut scratch.write_pos);
+        write_pos.resize(acc as usize, 0);
         for (i, (op, _)) in ops.iter().enumerate() {
             if let Operator::LocalSet { local_index } | Operator::LocalTee { local_index } = op {
                 let slot = &mut fill[*local_index as usize];
@@ -347,6 +368,18 @@ impl<'a> Analysis<'a> {
             write_pos,
             values: ir.ir,
         })
+    }
+
+    /// Returns the tables' buffers to `scratch` for the next translation.
+    pub(crate) fn recycle(self, scratch: &mut Scratch) {
+        scratch.ops = relifetime(self.ops);
+        scratch.nodes = self.nodes;
+        scratch.node_at = self.node_at;
+        scratch.write_start = self.write_start;
+        scratch.write_pos = self.write_pos;
+        scratch.first_result = self.values.first_result;
+        scratch.producer = self.values.producer;
+        scratch.consumer = self.values.consumer;
     }
 
     /// The node opened by the operator at `op`, if any.

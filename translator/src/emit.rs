@@ -12,6 +12,7 @@ use crate::analysis::{Analysis, Node, NodeKind};
 use crate::cmp::{self, Cmp, FCmp, Pending, Rhs};
 use crate::labels::{Label, Labels};
 use crate::notes::{FramePhis, NoteState};
+use crate::scratch::{self, Scratch};
 use crate::{ModuleEnv, TranslateError, TranslateOptions};
 use regwasm_ir::{op, BrOff, FuncBody, Instr, Operand, Reg, SourceMap, Sym, TrapCode};
 use std::cmp::Reverse;
@@ -56,21 +57,49 @@ pub fn translate_with(
     let ty = env
         .func_type(func_index)
         .ok_or(TranslateError::Env("function index out of range"))?;
+    let mut scratch = scratch::take();
+    let result = translate_in(env, body, ty, opts, &mut scratch);
+    scratch::give(scratch);
+    result
+}
+
+fn translate_in(
+    env: &dyn ModuleEnv,
+    body: &FunctionBody<'_>,
+    ty: &wasmparser::FuncType,
+    opts: TranslateOptions,
+    scratch: &mut Scratch,
+) -> Result<FuncBody, TranslateError> {
     let num_params = ty.params().len() as u32;
     let num_results = ty.results().len();
-    let an = Analysis::run(env, body, ty)?;
+    let an = Analysis::run_in(env, body, ty, scratch)?;
+    let result = emit(env, &an, num_params, num_results, opts, scratch);
+    an.recycle(scratch);
+    result
+}
+
+fn emit(
+    env: &dyn ModuleEnv,
+    an: &Analysis<'_>,
+    num_params: u32,
+    num_results: usize,
+    opts: TranslateOptions,
+    scratch: &mut Scratch,
+) -> Result<FuncBody, TranslateError> {
+    let mut ref_key = std::mem::take(&mut scratch.ref_key);
+    ref_key.resize(an.num_locals as usize, u32::MAX);
     let mut e = Emitter {
         env,
-        an: &an,
+        an,
         fuse: !opts.no_fusion,
-        code: Vec::new(),
+        code: std::mem::take(&mut scratch.code),
         source_map: SourceMap::default(),
         labels: Labels::default(),
         stack: Vec::new(),
         max_height: 0,
         temp_base: an.num_locals,
         refs: vec![Vec::new(); an.num_locals as usize],
-        ref_key: vec![u32::MAX; an.num_locals as usize],
+        ref_key,
         heap: BinaryHeap::new(),
         ctrl: Vec::new(),
         op_index: 0,
@@ -107,11 +136,16 @@ pub fn translate_with(
     e.op_index = an.ops.len();
     e.close_fuel_point();
     let frame_size = u64::from(e.temp_base) + e.max_height as u64 + 1;
+    // The output gets an exact-size copy; the buffers stay for the next
+    // function.
+    let code = e.code.clone();
+    scratch.code = std::mem::take(&mut e.code);
+    scratch.ref_key = std::mem::take(&mut e.ref_key);
     if frame_size > u64::from(u16::MAX) {
         return Err(TranslateError::TooManyRegisters(frame_size));
     }
     Ok(FuncBody {
-        code: e.code,
+        code,
         num_params: num_params as u16,
         num_locals: an.num_locals,
         num_results: num_results as u16,

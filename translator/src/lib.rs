@@ -17,6 +17,7 @@ mod cmp;
 mod emit;
 mod labels;
 mod notes;
+mod scratch;
 
 use regwasm_ir::FuncBody;
 use thiserror::Error;

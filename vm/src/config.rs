@@ -21,6 +21,7 @@
 #[derive(Clone, Debug)]
 pub struct Config {
     pub(crate) eager_translation: bool,
+    pub(crate) parallel_compilation: bool,
     pub(crate) verify: bool,
     pub(crate) symbolic_check: bool,
     pub(crate) max_value_stack: usize,
@@ -33,6 +34,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             eager_translation: false,
+            parallel_compilation: true,
             verify: cfg!(debug_assertions),
             symbolic_check: cfg!(debug_assertions),
             max_value_stack: 1 << 20,
@@ -51,6 +53,14 @@ impl Config {
     /// Translate every function at `Module::new` instead of on first call.
     pub fn eager_translation(&mut self, yes: bool) -> &mut Config {
         self.eager_translation = yes;
+        self
+    }
+
+    /// Validate function bodies, and translate them when translation is
+    /// eager, on every core (rayon's thread pool). On by default, as in
+    /// wasmtime; small modules are always handled on the calling thread.
+    pub fn parallel_compilation(&mut self, yes: bool) -> &mut Config {
+        self.parallel_compilation = yes;
         self
     }
 

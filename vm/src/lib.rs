@@ -51,6 +51,9 @@ mod values;
 pub use config::Config;
 pub use engine::Engine;
 pub use error::{Error, Trap, TrapCode};
+/// Executed-instruction and instruction-pair counts (feature `pair-profile`).
+#[cfg(feature = "pair-profile")]
+pub use exec::pairs::take_counts as take_pair_counts;
 pub use exec::TAIL_CALL_DISPATCH;
 pub use func::{
     Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmTy, WasmTyList, WithCaller,

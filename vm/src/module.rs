@@ -115,9 +115,7 @@ impl Module {
             inner: Arc::new(module),
         };
         if engine.config().eager_translation {
-            for i in 0..module.inner.bodies.len() as u32 {
-                module.inner.compiled(module.inner.num_imported_funcs + i)?;
-            }
+            module.inner.translate_all()?;
         }
         Ok(module)
     }
@@ -259,6 +257,24 @@ impl ModuleInner {
             .get_or_init(|| self.translate(func, def).map(Arc::new))
             .clone()
             .map_err(Error::Translate)
+    }
+
+    /// Translates every defined function (on every core when the engine's
+    /// `parallel_compilation` is on); reports the first function's error.
+    fn translate_all(&self) -> Result<(), Error> {
+        let first = self.num_imported_funcs;
+        let n = self.bodies.len() as u32;
+        let bytes = self.bodies.iter().map(|b| b.len()).sum();
+        if self.engine.config().parallel_compilation && worth_parallel(n as usize, bytes) {
+            use rayon::prelude::*;
+            let results: Vec<_> = (first..first + n)
+                .into_par_iter()
+                .map(|f| self.compiled(f).map(drop))
+                .collect();
+            results.into_iter().collect()
+        } else {
+            (first..first + n).try_for_each(|f| self.compiled(f).map(drop))
+        }
     }
 
     /// The index among defined functions of function `func`.
@@ -426,15 +442,20 @@ fn parse(engine: &Engine, bytes: Vec<u8>) -> Result<ModuleInner, Error> {
         bodies: Vec::new(),
         compiled: Vec::new(),
     };
-    let mut allocs = wasmparser::FuncValidatorAllocations::default();
+    let parallel = engine.config().parallel_compilation;
+    let mut pending = Vec::new();
     for payload in Parser::new(0).parse_all(&bytes) {
         let payload = payload?;
+        // Function bodies are validated together once the code section has
+        // been read, before anything after it, so errors come in the order
+        // a sequential validation would report them.
+        if !pending.is_empty() && !matches!(payload, Payload::CodeSectionEntry(_)) {
+            validate_bodies(std::mem::take(&mut pending), parallel)?;
+        }
         if let ValidPayload::Func(to_validate, body) = validator.payload(&payload)? {
-            let mut fv = to_validate.into_validator(std::mem::take(&mut allocs));
-            fv.validate(&body)?;
-            allocs = fv.into_allocations();
             let range = body.range();
             m.bodies.push(range.start as usize..range.end as usize);
+            pending.push((to_validate, body));
         }
         match payload {
             Payload::TypeSection(reader) => {
@@ -580,9 +601,51 @@ fn parse(engine: &Engine, bytes: Vec<u8>) -> Result<ModuleInner, Error> {
             _ => {}
         }
     }
+    validate_bodies(pending, parallel)?;
     m.compiled = (0..m.bodies.len()).map(|_| OnceLock::new()).collect();
     m.bytes = bytes;
     Ok(m)
+}
+
+type FuncToValidate = wasmparser::FuncToValidate<wasmparser::ValidatorResources>;
+
+/// Validates function bodies, on every core when `parallel` and the bodies
+/// are worth it; reports the error of the first invalid body.
+fn validate_bodies(
+    funcs: Vec<(FuncToValidate, FunctionBody<'_>)>,
+    parallel: bool,
+) -> Result<(), Error> {
+    let validate = |allocs: &mut wasmparser::FuncValidatorAllocations,
+                    (to_validate, body): (FuncToValidate, FunctionBody<'_>)| {
+        let mut fv = to_validate.into_validator(std::mem::take(allocs));
+        let result = fv.validate(&body);
+        *allocs = fv.into_allocations();
+        result
+    };
+    let bytes: usize = funcs
+        .iter()
+        .map(|(_, b)| (b.range().end - b.range().start) as usize)
+        .sum();
+    if parallel && worth_parallel(funcs.len(), bytes) {
+        use rayon::prelude::*;
+        let results: Vec<_> = funcs
+            .into_par_iter()
+            .map_init(wasmparser::FuncValidatorAllocations::default, validate)
+            .collect();
+        results.into_iter().collect::<Result<(), _>>()?;
+    } else {
+        let mut allocs = wasmparser::FuncValidatorAllocations::default();
+        for f in funcs {
+            validate(&mut allocs, f)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `n` function bodies of `bytes` bytes in all are enough work to
+/// pay for handing them to the thread pool.
+fn worth_parallel(n: usize, bytes: usize) -> bool {
+    n >= 8 && bytes >= 64 * 1024
 }
 
 /// wasmparser reads memory limits as 64-bit LEB128 even for 32-bit memories,

@@ -42,12 +42,21 @@ macro_rules! define_dispatch {
 
             /// Runs until an exit; the state is saved in `cx` on exit.
             pub(in crate::exec) unsafe fn run(s: &mut St, cx: &mut Cx) -> Exit {
+                #[cfg(feature = "pair-profile")]
+                let mut prev = 0u16;
                 loop {
                     // SAFETY: verified code only holds valid opcodes.
                     let opcode = std::ptr::read_unaligned(s.ip as *const u16);
+                    #[cfg(feature = "pair-profile")]
+                    {
+                        super::super::pairs::record(prev, opcode);
+                        prev = opcode;
+                    }
                     let handler = TABLE.get_unchecked(opcode as usize);
                     if let Err(exit) = handler(s, cx) {
                         cx.save(s);
+                        #[cfg(feature = "pair-profile")]
+                        super::super::pairs::flush();
                         return exit;
                     }
                 }
@@ -88,6 +97,7 @@ regwasm_ir::for_each_instr!(define_dispatch);
 /// True when this build dispatches by tail calls.
 pub const TAIL_CALL_DISPATCH: bool = cfg!(all(
     not(feature = "portable-dispatch"),
+    not(feature = "pair-profile"),
     not(debug_assertions),
     any(target_arch = "x86_64", target_arch = "aarch64")
 ));

@@ -3,6 +3,8 @@
 
 mod dispatch;
 mod handlers;
+#[cfg(feature = "pair-profile")]
+pub mod pairs;
 
 pub use dispatch::TAIL_CALL_DISPATCH;
 
