@@ -31,6 +31,10 @@ impl SourceMap {
 #[derive(Clone, Debug, Default)]
 pub struct FuncBody {
     pub code: Vec<u8>,
+    /// Constants the call puts in registers `num_locals..num_locals +
+    /// consts.len()` (raw register bits), so loops read them instead of
+    /// materializing them on every iteration.
+    pub consts: Vec<u64>,
     pub num_params: u16,
     /// Parameters plus declared locals: registers `0..num_locals` are defined
     /// at entry (declared locals zeroed by the call).

@@ -12,6 +12,9 @@ pub fn disassemble(body: &FuncBody) -> String {
         "params={} locals={} results={} frame={}",
         body.num_params, body.num_locals, body.num_results, body.frame_size
     );
+    for (k, c) in body.consts.iter().enumerate() {
+        let _ = writeln!(out, "const r{} = {c:#x}", body.num_locals as usize + k);
+    }
     for item in body.instrs() {
         let (at, instr) = match item {
             Ok(x) => x,

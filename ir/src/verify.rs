@@ -118,7 +118,7 @@ pub fn verify(body: &FuncBody, arity: &dyn CallArity) -> Result<(), VerifyError>
     let frame = body.frame_size as usize;
     let mut entry_state: Vec<Option<BitVec>> = vec![None; instrs.len()];
     let mut defined = bitvec![0; frame];
-    defined[..(body.num_locals as usize).min(frame)].fill(true);
+    defined[..(body.num_locals as usize + body.consts.len()).min(frame)].fill(true);
     entry_state[0] = Some(defined);
     let mut worklist = vec![0usize];
     let mut queued = bitvec![0; instrs.len()];

@@ -1877,3 +1877,153 @@ fn float_compare_and_branch() {
     assert_eq!(f.call::<(f64, f64), i32>("ge_to_local", (1.0, 1.0)), 1);
     assert_eq!(f.call::<(f64, f64), i32>("ge_to_local", (nan64, nan64)), 0);
 }
+
+#[test]
+fn loop_constants_in_pooled_registers() {
+    let mut fx = Fixture::new(
+        r#"(module
+  (memory 1)
+  ;; x = x * 1.5 + 0.25, n times: both float constants pooled.
+  (func (export "fpoly") (param i32 f64) (result f64)
+    block
+      loop
+        local.get 0
+        i32.eqz
+        br_if 1
+        local.get 1
+        f64.const 1.5
+        f64.mul
+        f64.const 0.25
+        f64.add
+        local.set 1
+        local.get 0
+        i32.const -1
+        i32.add
+        local.set 0
+        br 0
+      end
+    end
+    local.get 1)
+  ;; Sum of 1 << i for i < n: the left operand of shl is pooled, the
+  ;; immediates of add and the compare stay immediates.
+  (func (export "shl_left") (param i32) (result i32)
+    (local i32 i32)
+    loop
+      i32.const 1
+      local.get 1
+      i32.shl
+      local.get 2
+      i32.add
+      local.set 2
+      local.get 1
+      i32.const 1
+      i32.add
+      local.tee 1
+      local.get 0
+      i32.lt_u
+      br_if 0
+    end
+    local.get 2)
+  ;; An i64 too wide for an immediate, a store value and a select operand.
+  (func (export "wide") (param i32) (result i64)
+    (local i64)
+    loop
+      local.get 1
+      i64.const 0x100000001
+      i64.add
+      local.set 1
+      i32.const 8
+      i32.const 77
+      i32.store
+      local.get 0
+      i32.const -1
+      i32.add
+      local.tee 0
+      br_if 0
+    end
+    local.get 1
+    i64.const 5
+    i32.const 8
+    i32.load
+    i32.const 77
+    i32.eq
+    select)
+  ;; Recursion inside the loop: each frame's pooled registers are its own.
+  (func $rec (export "rec") (param i32) (result f64)
+    (local f64 i32)
+    loop
+      local.get 1
+      f64.const 2.5
+      f64.add
+      local.set 1
+      local.get 0
+      i32.const 0
+      i32.gt_s
+      if
+        local.get 0
+        i32.const -1
+        i32.add
+        call $rec
+        local.get 1
+        f64.add
+        local.set 1
+      end
+      local.get 2
+      i32.const 1
+      i32.add
+      local.tee 2
+      i32.const 2
+      i32.lt_u
+      br_if 0
+    end
+    local.get 1)
+  ;; A constant outside any loop is materialized where it is used.
+  (func (export "straight") (param f64) (result f64)
+    local.get 0
+    f64.const 3
+    f64.mul))"#,
+    );
+    insta::assert_snapshot!("loop_constants_in_pooled_registers", fx.all_listings());
+    for name in ["fpoly", "wide", "rec"] {
+        fx.expect_ops(name, &[], &["copy_imm64"]);
+    }
+    fx.expect_ops("shl_left", &["i32_shl", "br_i32_lt_u"], &["copy_imm32"]);
+    fx.expect_ops("straight", &["copy_imm64", "f64_mul"], &[]);
+    assert!(fx
+        .listing("fpoly")
+        .contains("const r2 = 0x3ff8000000000000"));
+    assert!(!fx.listing("straight").contains("const r"));
+    let mut x = 1.0f64;
+    for n in 0..6 {
+        assert_eq!(
+            fx.call::<(i32, f64), f64>("fpoly", (n, 1.0)),
+            x,
+            "fpoly({n})"
+        );
+        x = x * 1.5 + 0.25;
+    }
+    for n in [1, 2, 5, 31] {
+        let expect = (0..n).fold(0u32, |acc, i| acc.wrapping_add(1 << i));
+        assert_eq!(
+            fx.call::<i32, i32>("shl_left", n) as u32,
+            expect,
+            "shl_left({n})"
+        );
+    }
+    assert_eq!(fx.call::<i32, i64>("wide", 3), 3 * 0x1_0000_0001);
+    // rec(n): two iterations, each adding 2.5, the first also rec(n - 1)
+    // on top of the running sum (and both iterations see the pooled 2.5).
+    fn rec(n: i32) -> f64 {
+        let mut x = 0.0;
+        for _ in 0..2 {
+            x += 2.5;
+            if n > 0 {
+                x += rec(n - 1);
+            }
+        }
+        x
+    }
+    for n in 0..5 {
+        assert_eq!(fx.call::<i32, f64>("rec", n), rec(n), "rec({n})");
+    }
+}

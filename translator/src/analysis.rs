@@ -46,6 +46,9 @@ pub struct Analysis<'a> {
     write_start: Vec<u32>,
     write_pos: Vec<u32>,
     pub values: ValueIr,
+    /// Constants that live in registers of their own for the whole call
+    /// (see [`Analysis::const_pool`]), as raw register bits.
+    pub consts: Vec<u64>,
 }
 
 /// The small SSA-like IR: every operator result is a value id; every stack
@@ -282,6 +285,8 @@ impl<'a> Analysis<'a> {
         node_at.resize(ops.len(), NO_NODE);
         let mut open = vec![0u32];
         let mut write_count = vec![0u32; num_locals as usize + 1];
+        let mut loops_open = 0u32;
+        let mut in_loops = Vec::new();
         let mut ir = IrBuilder {
             env,
             ir: ValueIr {
@@ -310,6 +315,7 @@ impl<'a> Analysis<'a> {
                 _ => None,
             };
             if let Some(kind) = kind {
+                loops_open += u32::from(kind == NodeKind::Loop);
                 node_at[i] = nodes.len() as u32;
                 nodes.push(Node {
                     kind,
@@ -330,7 +336,16 @@ impl<'a> Analysis<'a> {
                 Operator::End => {
                     if let Some(n) = open.pop() {
                         nodes[n as usize].end = i as u32;
+                        loops_open -= u32::from(nodes[n as usize].kind == NodeKind::Loop);
                     }
+                }
+                Operator::I32Const { .. }
+                | Operator::I64Const { .. }
+                | Operator::F32Const { .. }
+                | Operator::F64Const { .. }
+                    if loops_open > 0 =>
+                {
+                    in_loops.push(i as u32);
                 }
                 Operator::LocalSet { local_index } | Operator::LocalTee { local_index } => {
                     if let Some(c) = write_count.get_mut(*local_index as usize) {
@@ -359,6 +374,7 @@ impl<'a> Analysis<'a> {
             }
         }
 
+        let consts = const_pool(&ops, &ir.ir, &in_loops);
         Ok(Analysis {
             ops,
             num_locals,
@@ -367,6 +383,7 @@ impl<'a> Analysis<'a> {
             write_start,
             write_pos,
             values: ir.ir,
+            consts,
         })
     }
 
@@ -407,4 +424,131 @@ impl<'a> Analysis<'a> {
         self.next_write_after(local, node.start as usize)
             .is_some_and(|p| p <= node.end)
     }
+}
+
+/// At most this many constants get a register of their own per function.
+pub const MAX_POOLED: usize = 32;
+
+/// The constants inside loops that emission would otherwise materialize
+/// into a register on every iteration (`copy_imm64` before an `f64.add`,
+/// `1` before an `i32.shl` of it, an `i64` too wide for an immediate):
+/// each gets a register initialized once per call, as the call sets up its
+/// frame. A constant the consumer takes as an immediate, or one moved into a
+/// local or a branch target anyway, gains nothing and is left out. Deciding
+/// wrongly is harmless either way: an unused pooled value costs one slot
+/// copy per call, an unpooled one is materialized as before.
+fn const_pool(ops: &[(Operator<'_>, usize)], ir: &ValueIr, candidates: &[u32]) -> Vec<u64> {
+    let mut pool: Vec<u64> = Vec::new();
+    for &i in candidates {
+        let i = i as usize;
+        let (bits, wide) = match ops[i].0 {
+            Operator::I32Const { value } => (value as u32 as u64, false),
+            Operator::I64Const { value } => (value as u64, i32::try_from(value).is_err()),
+            Operator::F32Const { value } => (u64::from(value.bits()), true),
+            Operator::F64Const { value } => (value.bits(), true),
+            _ => continue,
+        };
+        let Some(consumer) = ir.consumer_of(i) else {
+            continue;
+        };
+        let Some((op, _)) = ops.get(consumer) else {
+            continue;
+        };
+        // The right operand of a binary operator is produced by the
+        // operator just before it.
+        let is_right = consumer == i + 1;
+        if !wide && takes_immediate(op, is_right) || moved_anyway(op) {
+            continue;
+        }
+        if !pool.contains(&bits) {
+            if pool.len() == MAX_POOLED {
+                break;
+            }
+            pool.push(bits);
+        }
+    }
+    pool
+}
+
+/// Whether `op` takes a small integer constant operand as an immediate
+/// (the right one if `is_right`, else the left), as emission fuses them.
+fn takes_immediate(op: &Operator<'_>, is_right: bool) -> bool {
+    use Operator as O;
+    match op {
+        // Commutative operators and (mirrored) comparisons: either side.
+        O::I32Add
+        | O::I32Mul
+        | O::I32And
+        | O::I32Or
+        | O::I32Xor
+        | O::I64Add
+        | O::I64Mul
+        | O::I64And
+        | O::I64Or
+        | O::I64Xor
+        | O::I32Eq
+        | O::I32Ne
+        | O::I32LtS
+        | O::I32LtU
+        | O::I32GtS
+        | O::I32GtU
+        | O::I32LeS
+        | O::I32LeU
+        | O::I32GeS
+        | O::I32GeU
+        | O::I64Eq
+        | O::I64Ne
+        | O::I64LtS
+        | O::I64LtU
+        | O::I64GtS
+        | O::I64GtU
+        | O::I64LeS
+        | O::I64LeU
+        | O::I64GeS
+        | O::I64GeU => true,
+        // Only the right operand.
+        O::I32Sub
+        | O::I32DivS
+        | O::I32DivU
+        | O::I32RemS
+        | O::I32RemU
+        | O::I32Shl
+        | O::I32ShrS
+        | O::I32ShrU
+        | O::I32Rotl
+        | O::I32Rotr
+        | O::I64Sub
+        | O::I64DivS
+        | O::I64DivU
+        | O::I64RemS
+        | O::I64RemU
+        | O::I64Shl
+        | O::I64ShrS
+        | O::I64ShrU
+        | O::I64Rotl
+        | O::I64Rotr => is_right,
+        _ => false,
+    }
+}
+
+/// Whether `op` copies a constant operand into a register of its choosing
+/// (a local, a branch target's result, a call argument), or folds it away,
+/// so a pooled register would save nothing.
+fn moved_anyway(op: &Operator<'_>) -> bool {
+    use Operator as O;
+    matches!(
+        op,
+        O::LocalSet { .. }
+            | O::LocalTee { .. }
+            | O::Br { .. }
+            | O::BrIf { .. }
+            | O::BrTable { .. }
+            | O::Return
+            | O::End
+            | O::Else
+            | O::If { .. }
+            | O::Drop
+            | O::Call { .. }
+            | O::CallIndirect { .. }
+    )
 }

@@ -86,6 +86,13 @@ fn emit(
     opts: TranslateOptions,
     scratch: &mut Scratch,
 ) -> Result<FuncBody, TranslateError> {
+    // Pooled constants sit between the locals and the temporaries; a frame
+    // too big for them does without.
+    let consts: &[u64] = if an.num_locals as usize + an.consts.len() + 2 > u16::MAX as usize {
+        &[]
+    } else {
+        &an.consts
+    };
     let mut ref_key = std::mem::take(&mut scratch.ref_key);
     ref_key.resize(an.num_locals as usize, u32::MAX);
     let mut e = Emitter {
@@ -97,7 +104,9 @@ fn emit(
         labels: Labels::default(),
         stack: Vec::new(),
         max_height: 0,
-        temp_base: an.num_locals,
+        temp_base: an.num_locals + consts.len() as u32,
+        consts,
+        const_syms: Vec::new(),
         refs: vec![Vec::new(); an.num_locals as usize],
         ref_key,
         heap: BinaryHeap::new(),
@@ -110,6 +119,11 @@ fn emit(
         fuel_point: None,
         notes: opts.check.then(|| Box::new(NoteState::new(an.num_locals))),
     };
+    if let Some(n) = e.notes.as_mut() {
+        e.const_syms = (0..consts.len())
+            .map(|k| n.entry_value(Reg((an.num_locals as usize + k) as u16)))
+            .collect();
+    }
     let func_label = e.labels.new_label();
     e.ctrl.push(Ctrl {
         kind: NodeKind::Func,
@@ -146,6 +160,7 @@ fn emit(
     }
     Ok(FuncBody {
         code,
+        consts: consts.to_vec(),
         num_params: num_params as u16,
         num_locals: an.num_locals,
         num_results: num_results as u16,
@@ -165,6 +180,11 @@ struct Emitter<'a, 'e> {
     stack: Vec<Slot>,
     max_height: usize,
     temp_base: u32,
+    /// Constants in registers of their own: `consts[k]` in register
+    /// `num_locals + k`, from the call's frame setup on.
+    consts: &'e [u64],
+    /// Their symbols, when recording checker notes.
+    const_syms: Vec<Sym>,
     /// Per local: stack positions holding a lazy reference to it, ascending.
     refs: Vec<Vec<u32>>,
     /// Per referenced local: the operator index of its next write (the key
@@ -336,6 +356,14 @@ impl<'a, 'e> Emitter<'a, 'e> {
         let reg = match slot {
             Slot::Local(l) => Reg(l),
             Slot::Temp => self.home(pos),
+            Slot::Const(c) if self.consts.contains(&c) => {
+                let k = self.consts.iter().position(|&x| x == c).unwrap_or(0);
+                let reg = Reg((self.an.num_locals as usize + k) as u16);
+                if let Some(n) = self.notes.as_mut() {
+                    n.read_sym(reg, self.const_syms[k]);
+                }
+                return reg;
+            }
             Slot::Const(c) => {
                 let dst = self.home(pos);
                 self.emit_const_of(dst, c, pos);

@@ -85,6 +85,14 @@ impl NoteState {
         n
     }
 
+    /// A value register `reg` holds from function entry on (a pooled
+    /// constant).
+    pub fn entry_value(&mut self, reg: Reg) -> Sym {
+        let s = self.fresh();
+        self.out.entry.push((reg, s));
+        s
+    }
+
     pub fn fresh(&mut self) -> Sym {
         self.next += 1;
         Sym(self.next)

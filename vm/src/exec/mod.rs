@@ -121,6 +121,15 @@ impl Cx {
                 let params = body.num_params as usize;
                 // SAFETY: the callee frame was just checked to fit.
                 std::ptr::write_bytes(new_fp.add(params), 0, body.num_locals as usize - params);
+                if !body.consts.is_empty() {
+                    // SAFETY: the pooled constants' registers lie below the
+                    // temporaries, inside the frame checked above.
+                    std::ptr::copy_nonoverlapping(
+                        body.consts.as_ptr(),
+                        new_fp.add(body.num_locals as usize),
+                        body.consts.len(),
+                    );
+                }
                 self.frames.push(Frame {
                     ret_ip: s.ip,
                     fp: s.fp,
