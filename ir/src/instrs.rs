@@ -8,7 +8,9 @@
 //! zero-extended in their 64-bit register; `*Imm` variants carry the right
 //! operand inline (sign-extended for 64-bit operations); `Br*` compare-and-branch
 //! variants branch when the comparison holds; `Select*` variants pick `a` when
-//! the (fused) condition holds, else `b`.
+//! the (fused) condition holds, else `b`. `I32AddImmBr*` variants compute
+//! `dst = a + b` and branch on that new value (`!= 0`, `== 0`, or compared
+//! with `c`): a loop counter's step and its exit test in one dispatch.
 
 /// Calls `$callback! { Name = snake_name { field: Type, ... } ... }` with the
 /// whole instruction list.
@@ -89,6 +91,28 @@ macro_rules! for_each_instr {
         BrF64NotLe = br_f64_not_le { a: Reg, b: Reg, off: BrOff }
         BrF64Ge = br_f64_ge { a: Reg, b: Reg, off: BrOff }
         BrF64NotGe = br_f64_not_ge { a: Reg, b: Reg, off: BrOff }
+        I32AddImmBrNez = i32_add_imm_br_nez { dst: Reg, a: Reg, b: i32, off: BrOff }
+        I32AddImmBrEqz = i32_add_imm_br_eqz { dst: Reg, a: Reg, b: i32, off: BrOff }
+        I32AddImmBrEq = i32_add_imm_br_eq { dst: Reg, a: Reg, b: i32, c: Reg, off: BrOff }
+        I32AddImmBrEqImm = i32_add_imm_br_eq_imm { dst: Reg, a: Reg, b: i32, c: i32, off: BrOff }
+        I32AddImmBrNe = i32_add_imm_br_ne { dst: Reg, a: Reg, b: i32, c: Reg, off: BrOff }
+        I32AddImmBrNeImm = i32_add_imm_br_ne_imm { dst: Reg, a: Reg, b: i32, c: i32, off: BrOff }
+        I32AddImmBrLtS = i32_add_imm_br_lt_s { dst: Reg, a: Reg, b: i32, c: Reg, off: BrOff }
+        I32AddImmBrLtSImm = i32_add_imm_br_lt_s_imm { dst: Reg, a: Reg, b: i32, c: i32, off: BrOff }
+        I32AddImmBrLtU = i32_add_imm_br_lt_u { dst: Reg, a: Reg, b: i32, c: Reg, off: BrOff }
+        I32AddImmBrLtUImm = i32_add_imm_br_lt_u_imm { dst: Reg, a: Reg, b: i32, c: i32, off: BrOff }
+        I32AddImmBrGtS = i32_add_imm_br_gt_s { dst: Reg, a: Reg, b: i32, c: Reg, off: BrOff }
+        I32AddImmBrGtSImm = i32_add_imm_br_gt_s_imm { dst: Reg, a: Reg, b: i32, c: i32, off: BrOff }
+        I32AddImmBrGtU = i32_add_imm_br_gt_u { dst: Reg, a: Reg, b: i32, c: Reg, off: BrOff }
+        I32AddImmBrGtUImm = i32_add_imm_br_gt_u_imm { dst: Reg, a: Reg, b: i32, c: i32, off: BrOff }
+        I32AddImmBrLeS = i32_add_imm_br_le_s { dst: Reg, a: Reg, b: i32, c: Reg, off: BrOff }
+        I32AddImmBrLeSImm = i32_add_imm_br_le_s_imm { dst: Reg, a: Reg, b: i32, c: i32, off: BrOff }
+        I32AddImmBrLeU = i32_add_imm_br_le_u { dst: Reg, a: Reg, b: i32, c: Reg, off: BrOff }
+        I32AddImmBrLeUImm = i32_add_imm_br_le_u_imm { dst: Reg, a: Reg, b: i32, c: i32, off: BrOff }
+        I32AddImmBrGeS = i32_add_imm_br_ge_s { dst: Reg, a: Reg, b: i32, c: Reg, off: BrOff }
+        I32AddImmBrGeSImm = i32_add_imm_br_ge_s_imm { dst: Reg, a: Reg, b: i32, c: i32, off: BrOff }
+        I32AddImmBrGeU = i32_add_imm_br_ge_u { dst: Reg, a: Reg, b: i32, c: Reg, off: BrOff }
+        I32AddImmBrGeUImm = i32_add_imm_br_ge_u_imm { dst: Reg, a: Reg, b: i32, c: i32, off: BrOff }
         Return = ret {  }
         ReturnReg = ret_reg { src: Reg }
         ReturnImm32 = ret_imm32 { imm: u32 }

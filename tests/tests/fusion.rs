@@ -569,15 +569,16 @@ fn compare_branch_carrying_values() {
         &["i32_le_s_imm"],
     );
     fx.expect_ops("if_param", &["br_i32_le_u"], &["i32_gt_u", "br_eqz"]);
+    // The step and the loop test fuse into one compare-and-branch.
     fx.expect_ops(
         "count_up",
-        &["i32_add_imm", "br_i32_lt_s"],
-        &["i32_lt_s", "br_nez"],
+        &["i32_add_imm_br_lt_s"],
+        &["i32_lt_s", "br_nez", "br_i32_lt_s"],
     );
     let listing = fx.listing("count_up");
     let back = instr_lines(&listing)
         .into_iter()
-        .find(|l| l.contains("br_i32_lt_s"))
+        .find(|l| l.contains("i32_add_imm_br_lt_s"))
         .unwrap();
     assert!(
         back.contains("off=-"),
@@ -1561,11 +1562,11 @@ fn local_tee_retargets_result() {
         listing.contains("i32_add_imm dst=r1, a=r1, b=1"),
         "{listing}"
     );
+    // The tee'd decrement and the br_if on it are one instruction.
     assert!(
-        listing.contains("i32_sub_imm dst=r0, a=r0, b=1"),
+        listing.contains("i32_add_imm_br_nez dst=r0, a=r0, b=-1"),
         "{listing}"
     );
-    assert!(listing.contains("br_nez cond=r0"), "{listing}");
     fx.expect_ops("countdown", &[], &["copy"]);
 
     assert_eq!(fx.call::<(i32, i32), i32>("square_sum", (2, 3)), 25);
@@ -1987,7 +1988,11 @@ fn loop_constants_in_pooled_registers() {
     for name in ["fpoly", "wide", "rec"] {
         fx.expect_ops(name, &[], &["copy_imm64"]);
     }
-    fx.expect_ops("shl_left", &["i32_shl", "br_i32_lt_u"], &["copy_imm32"]);
+    fx.expect_ops(
+        "shl_left",
+        &["i32_shl", "i32_add_imm_br_lt_u"],
+        &["copy_imm32"],
+    );
     fx.expect_ops("straight", &["copy_imm64", "f64_mul"], &[]);
     assert!(fx
         .listing("fpoly")
@@ -2026,4 +2031,139 @@ fn loop_constants_in_pooled_registers() {
     for n in 0..5 {
         assert_eq!(fx.call::<i32, f64>("rec", n), rec(n), "rec({n})");
     }
+}
+
+#[test]
+fn counter_step_fused_into_its_branch() {
+    let mut fx = Fixture::new(
+        r#"(module
+  ;; Counts n down to 0: the decrement and br_if on it are one instruction.
+  (func (export "down") (param i32) (result i32)
+    (local i32)
+    loop
+      local.get 1
+      i32.const 3
+      i32.add
+      local.set 1
+      local.get 0
+      i32.const 1
+      i32.sub
+      local.tee 0
+      br_if 0
+    end
+    local.get 1)
+  ;; i from 0 while i < n (register), i != 7 (immediate), 20 > i (mirrored).
+  (func (export "lt_reg") (param i32) (result i32)
+    (local i32)
+    loop
+      local.get 1
+      i32.const 1
+      i32.add
+      local.tee 1
+      local.get 0
+      i32.lt_s
+      br_if 0
+    end
+    local.get 1)
+  (func (export "ne_imm") (result i32)
+    (local i32 i32)
+    loop
+      local.get 1
+      local.get 0
+      i32.add
+      local.set 1
+      local.get 0
+      i32.const 1
+      i32.add
+      local.tee 0
+      i32.const 7
+      i32.ne
+      br_if 0
+    end
+    local.get 1)
+  (func (export "mirrored") (result i32)
+    (local i32)
+    loop
+      i32.const 20
+      local.get 0
+      i32.const 2
+      i32.add
+      local.tee 0
+      i32.gt_u
+      br_if 0
+    end
+    local.get 0)
+  ;; An if on the new value (branch when it is zero), with i32::MIN as the
+  ;; subtrahend (the fused add uses its wrapping negation).
+  (func (export "if_zero") (param i32) (result i32)
+    local.get 0
+    i32.const 0x80000000
+    i32.sub
+    local.tee 0
+    if (result i32)
+      local.get 0
+    else
+      i32.const -1
+    end)
+  ;; The comparison reads the sum twice: not fused (the test would need dst).
+  (func (export "self_cmp") (param i32) (result i32)
+    local.get 0
+    i32.const 1
+    i32.add
+    local.tee 0
+    local.get 0
+    i32.eq
+    if (result i32)
+      i32.const 5
+    else
+      i32.const 6
+    end)
+  ;; A label between the add and the branch: not fused.
+  (func (export "label_between") (param i32) (result i32)
+    local.get 0
+    i32.const 1
+    i32.add
+    local.set 0
+    loop
+      local.get 0
+      i32.const 10
+      i32.lt_u
+      if
+        local.get 0
+        i32.const 1
+        i32.add
+        local.set 0
+        br 1
+      end
+    end
+    local.get 0))"#,
+    );
+    insta::assert_snapshot!("counter_step_fused_into_its_branch", fx.all_listings());
+    fx.expect_ops("down", &["i32_add_imm_br_nez"], &["br_nez", "i32_sub_imm"]);
+    fx.expect_ops("lt_reg", &["i32_add_imm_br_lt_s"], &["br_i32_lt_s"]);
+    fx.expect_ops("ne_imm", &["i32_add_imm_br_ne_imm"], &["br_i32_ne_imm"]);
+    fx.expect_ops("mirrored", &["i32_add_imm_br_lt_u_imm"], &[]);
+    fx.expect_ops("if_zero", &["i32_add_imm_br_eqz"], &["br_eqz"]);
+    fx.expect_ops("self_cmp", &["i32_add_imm"], &["i32_add_imm_br_eq"]);
+    fx.expect_ops(
+        "label_between",
+        &["i32_add_imm"],
+        &["i32_add_imm_br_ge_u_imm"],
+    );
+    for n in [1, 2, 5] {
+        assert_eq!(fx.call::<i32, i32>("down", n), 3 * n, "down({n})");
+    }
+    for n in [-5, 0, 1, 9] {
+        assert_eq!(fx.call::<i32, i32>("lt_reg", n), n.max(1), "lt_reg({n})");
+    }
+    assert_eq!(fx.call::<(), i32>("ne_imm", ()), 21);
+    assert_eq!(fx.call::<(), i32>("mirrored", ()), 20);
+    assert_eq!(fx.call::<i32, i32>("if_zero", i32::MIN), -1);
+    assert_eq!(
+        fx.call::<i32, i32>("if_zero", 5),
+        5i32.wrapping_sub(i32::MIN)
+    );
+    assert_eq!(fx.call::<i32, i32>("self_cmp", 3), 5);
+    assert_eq!(fx.call::<i32, i32>("label_between", 0), 10);
+    assert_eq!(fx.call::<i32, i32>("label_between", 40), 41);
 }

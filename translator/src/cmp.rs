@@ -176,3 +176,28 @@ pub fn set_ri(is64: bool, cmp: Cmp, dst: Reg, a: Reg, b: i32) -> Instr {
         LeS => I32LeSImm, I64LeSImm; LeU => I32LeUImm, I64LeUImm; GeS => I32GeSImm, I64GeSImm;
         GeU => I32GeUImm, I64GeUImm;)
 }
+
+macro_rules! by_cmp32 {
+    ($cmp:expr, |$T:ident| $make:expr; $($c:ident => $i32:ident;)*) => {
+        match $cmp {
+            $( Cmp::$c => { type $T = op::$i32; $make } )*
+        }
+    };
+}
+
+/// `dst = a + b` fused with a branch comparing the sum with register `c`.
+pub fn add_imm_br_rr(cmp: Cmp, dst: Reg, a: Reg, b: i32, c: Reg) -> Instr {
+    by_cmp32!(cmp, |T| T { dst, a, b, c, off: BrOff(0) }.into();
+        Eq => I32AddImmBrEq; Ne => I32AddImmBrNe; LtS => I32AddImmBrLtS; LtU => I32AddImmBrLtU;
+        GtS => I32AddImmBrGtS; GtU => I32AddImmBrGtU; LeS => I32AddImmBrLeS; LeU => I32AddImmBrLeU;
+        GeS => I32AddImmBrGeS; GeU => I32AddImmBrGeU;)
+}
+
+/// `dst = a + b` fused with a branch comparing the sum with immediate `c`.
+pub fn add_imm_br_ri(cmp: Cmp, dst: Reg, a: Reg, b: i32, c: i32) -> Instr {
+    by_cmp32!(cmp, |T| T { dst, a, b, c, off: BrOff(0) }.into();
+        Eq => I32AddImmBrEqImm; Ne => I32AddImmBrNeImm; LtS => I32AddImmBrLtSImm;
+        LtU => I32AddImmBrLtUImm; GtS => I32AddImmBrGtSImm; GtU => I32AddImmBrGtUImm;
+        LeS => I32AddImmBrLeSImm; LeU => I32AddImmBrLeUImm; GeS => I32AddImmBrGeSImm;
+        GeU => I32AddImmBrGeUImm;)
+}

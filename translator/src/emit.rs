@@ -118,6 +118,7 @@ fn emit(
         interruptible: opts.interruptible,
         fuel_point: None,
         notes: opts.check.then(|| Box::new(NoteState::new(an.num_locals))),
+        last: None,
     };
     if let Some(n) = e.notes.as_mut() {
         e.const_syms = (0..consts.len())
@@ -203,6 +204,9 @@ struct Emitter<'a, 'e> {
     fuel_point: Option<(usize, usize)>,
     /// Claims for the symbolic checker, when asked for.
     notes: Option<Box<NoteState>>,
+    /// The last instruction emitted and its offset, while no label has been
+    /// bound after it (so a branch may still fuse into it).
+    last: Option<(usize, Instr)>,
 }
 
 macro_rules! un {
@@ -482,6 +486,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
         if let Some(n) = self.notes.as_mut() {
             n.attach(at, &instr);
         }
+        self.last = Some((at, instr));
         at
     }
 
@@ -498,6 +503,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
     /// Binds `label` here; `fall` renames for control falling into it
     /// (`None` when the code above cannot fall through).
     fn bind(&mut self, label: Label, fall: Option<Vec<(Sym, Sym)>>) {
+        self.last = None;
         let pos = self.code.len();
         self.labels.bind(&mut self.code, label, pos);
         if let Some(n) = self.notes.as_mut() {
@@ -753,6 +759,18 @@ impl<'a, 'e> Emitter<'a, 'e> {
         if let (Some(n), Slot::Pending(_)) = (self.notes.as_mut(), slot) {
             n.unstash_reads(pos);
         }
+        if let Some((at, fused, dst)) = self.add_branch(slot, pos, when) {
+            // The fused test reads the sum it computes, not register `dst`.
+            if let Some(n) = self.notes.as_mut() {
+                n.forget_reads_of(dst);
+            }
+            self.code.truncate(at);
+            self.emit_instr(fused);
+            let end = self.code.len();
+            self.labels
+                .use_label(&mut self.code, label, end - BrOff::SIZE, end);
+            return self.notes.as_mut().map(|n| n.edge(at, 0, label, pairs));
+        }
         let instr: Instr = match slot {
             Slot::Pending(Pending::Cmp { is64, cmp, a, b }) => {
                 let cmp = if when { cmp } else { cmp.inverse() };
@@ -809,6 +827,66 @@ impl<'a, 'e> Emitter<'a, 'e> {
             }
         };
         self.emit_branch(instr, label, pairs)
+    }
+
+    /// A counted loop's step and test in one instruction: when the
+    /// instruction just emitted (no label since) is `dst = a + imm` and the
+    /// branch tests `dst` (`br_if` on it, or on its comparison with a
+    /// register or an immediate), `i32_add_imm_br_*` does both. Returns the
+    /// offset of the add, the fused instruction and `dst`.
+    fn add_branch(&self, slot: Slot, pos: usize, when: bool) -> Option<(usize, Instr, Reg)> {
+        if !self.fuse {
+            return None;
+        }
+        let (at, dst, a, b) = match self.last? {
+            (at, Instr::I32AddImm(o)) => (at, o.dst, o.a, o.b),
+            (at, Instr::I32SubImm(o)) => (at, o.dst, o.a, o.b.wrapping_neg()),
+            _ => return None,
+        };
+        let tests_dst = match slot {
+            Slot::Local(l) => Reg(l) == dst,
+            Slot::Temp => self.home(pos) == dst,
+            _ => false,
+        };
+        let fused = if tests_dst {
+            if when {
+                op::I32AddImmBrNez {
+                    dst,
+                    a,
+                    b,
+                    off: BrOff(0),
+                }
+                .into()
+            } else {
+                op::I32AddImmBrEqz {
+                    dst,
+                    a,
+                    b,
+                    off: BrOff(0),
+                }
+                .into()
+            }
+        } else {
+            let Slot::Pending(Pending::Cmp {
+                is64: false,
+                cmp,
+                a: x,
+                b: rhs,
+            }) = slot
+            else {
+                return None;
+            };
+            if x != dst {
+                return None;
+            }
+            let cmp = if when { cmp } else { cmp.inverse() };
+            match rhs {
+                Rhs::Imm(c) => cmp::add_imm_br_ri(cmp, dst, a, b, c),
+                Rhs::Reg(c) if c != dst => cmp::add_imm_br_rr(cmp, dst, a, b, c),
+                Rhs::Reg(_) => return None,
+            }
+        };
+        Some((at, fused, dst))
     }
 
     // ----- control -----
@@ -1142,6 +1220,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
             // already in the result homes, to the end: its edge renames the
             // state at the `if` into the end label's phis.
             let pos = self.code.len();
+            self.last = None;
             self.labels.bind(&mut self.code, l, pos);
             if let Some(n) = self.notes.as_mut() {
                 let phis = &self.ctrl[idx].phis;
@@ -1228,6 +1307,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
         });
         let base = at + op::BrTable::SIZE;
         self.code.resize(base + depths.len() * BrOff::SIZE, 0);
+        self.last = None;
         let mut stubs: HashMap<u32, Label> = HashMap::new();
         let mut stub_order = Vec::new();
         for (i, &depth) in depths.iter().enumerate() {

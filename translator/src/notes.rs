@@ -116,6 +116,12 @@ impl NoteState {
         self.reads.push((reg, sym));
     }
 
+    /// Drops the waiting reads of `reg` (an instruction that computes the
+    /// value itself instead of reading it).
+    pub fn forget_reads_of(&mut self, reg: Reg) {
+        self.reads.retain(|&(r, _)| r != reg);
+    }
+
     pub fn read_sym(&mut self, reg: Reg, sym: Sym) {
         self.reads.push((reg, sym));
     }

@@ -193,6 +193,65 @@ br_fcmp! {
     br_f64_ge br_f64_not_ge BrF64Ge BrF64NotGe f64 u64: >=;
 }
 
+/// `dst = a + b` (i32), then branch on the new value: a counted loop's step
+/// and test in one dispatch. The test reads the sum itself, not `dst`.
+macro_rules! add_imm_br {
+    ($($name:ident $imm_name:ident $T:ident $TI:ident $ty:ty: $op:tt;)*) => {$(
+        #[inline(always)]
+        pub unsafe fn $name(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
+            let v = (get(s, o.a) as u32).wrapping_add(o.b as u32);
+            let c = get(s, o.c) as u32;
+            set(s, o.dst, v as u64);
+            if (v as $ty) $op (c as $ty) {
+                branch(s, o.off);
+            }
+            Ok(())
+        }
+        #[inline(always)]
+        pub unsafe fn $imm_name(s: &mut St, _cx: &mut Cx, o: op::$TI) -> Res {
+            let v = (get(s, o.a) as u32).wrapping_add(o.b as u32);
+            set(s, o.dst, v as u64);
+            if (v as $ty) $op (o.c as u32 as $ty) {
+                branch(s, o.off);
+            }
+            Ok(())
+        }
+    )*};
+}
+
+add_imm_br! {
+    i32_add_imm_br_eq i32_add_imm_br_eq_imm I32AddImmBrEq I32AddImmBrEqImm u32: ==;
+    i32_add_imm_br_ne i32_add_imm_br_ne_imm I32AddImmBrNe I32AddImmBrNeImm u32: !=;
+    i32_add_imm_br_lt_s i32_add_imm_br_lt_s_imm I32AddImmBrLtS I32AddImmBrLtSImm i32: <;
+    i32_add_imm_br_lt_u i32_add_imm_br_lt_u_imm I32AddImmBrLtU I32AddImmBrLtUImm u32: <;
+    i32_add_imm_br_gt_s i32_add_imm_br_gt_s_imm I32AddImmBrGtS I32AddImmBrGtSImm i32: >;
+    i32_add_imm_br_gt_u i32_add_imm_br_gt_u_imm I32AddImmBrGtU I32AddImmBrGtUImm u32: >;
+    i32_add_imm_br_le_s i32_add_imm_br_le_s_imm I32AddImmBrLeS I32AddImmBrLeSImm i32: <=;
+    i32_add_imm_br_le_u i32_add_imm_br_le_u_imm I32AddImmBrLeU I32AddImmBrLeUImm u32: <=;
+    i32_add_imm_br_ge_s i32_add_imm_br_ge_s_imm I32AddImmBrGeS I32AddImmBrGeSImm i32: >=;
+    i32_add_imm_br_ge_u i32_add_imm_br_ge_u_imm I32AddImmBrGeU I32AddImmBrGeUImm u32: >=;
+}
+
+#[inline(always)]
+pub unsafe fn i32_add_imm_br_nez(s: &mut St, _cx: &mut Cx, o: op::I32AddImmBrNez) -> Res {
+    let v = (get(s, o.a) as u32).wrapping_add(o.b as u32);
+    set(s, o.dst, v as u64);
+    if v != 0 {
+        branch(s, o.off);
+    }
+    Ok(())
+}
+
+#[inline(always)]
+pub unsafe fn i32_add_imm_br_eqz(s: &mut St, _cx: &mut Cx, o: op::I32AddImmBrEqz) -> Res {
+    let v = (get(s, o.a) as u32).wrapping_add(o.b as u32);
+    set(s, o.dst, v as u64);
+    if v == 0 {
+        branch(s, o.off);
+    }
+    Ok(())
+}
+
 #[inline(always)]
 pub unsafe fn ret(s: &mut St, cx: &mut Cx, _o: op::Return) -> Res {
     cx.return_from(s)
