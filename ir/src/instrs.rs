@@ -11,6 +11,10 @@
 //! the (fused) condition holds, else `b`. `I32AddImmBr*` variants compute
 //! `dst = a + b` and branch on that new value (`!= 0`, `== 0`, or compared
 //! with `c`): a loop counter's step and its exit test in one dispatch.
+//! `F{32,64}{Op1}{Op2}{L,R}` compute `m = a op1 b` and then `m op2 c` (`L`:
+//! `m` is the left operand) or `c op2 m` (`R`): a float expression whose
+//! inner result feeds only the outer operator, kept in a machine register
+//! instead of a round trip through the frame.
 
 /// Calls `$callback! { Name = snake_name { field: Type, ... } ... }` with the
 /// whole instruction list.
@@ -352,6 +356,42 @@ macro_rules! for_each_instr {
         F64Min = f64_min { dst: Reg, a: Reg, b: Reg }
         F64Max = f64_max { dst: Reg, a: Reg, b: Reg }
         F64Copysign = f64_copysign { dst: Reg, a: Reg, b: Reg }
+        F32AddAddL = f32_add_add_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32AddAddR = f32_add_add_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32AddSubL = f32_add_sub_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32AddSubR = f32_add_sub_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32AddMulL = f32_add_mul_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32AddMulR = f32_add_mul_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32SubAddL = f32_sub_add_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32SubAddR = f32_sub_add_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32SubSubL = f32_sub_sub_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32SubSubR = f32_sub_sub_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32SubMulL = f32_sub_mul_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32SubMulR = f32_sub_mul_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32MulAddL = f32_mul_add_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32MulAddR = f32_mul_add_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32MulSubL = f32_mul_sub_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32MulSubR = f32_mul_sub_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32MulMulL = f32_mul_mul_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32MulMulR = f32_mul_mul_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64AddAddL = f64_add_add_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64AddAddR = f64_add_add_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64AddSubL = f64_add_sub_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64AddSubR = f64_add_sub_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64AddMulL = f64_add_mul_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64AddMulR = f64_add_mul_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64SubAddL = f64_sub_add_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64SubAddR = f64_sub_add_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64SubSubL = f64_sub_sub_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64SubSubR = f64_sub_sub_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64SubMulL = f64_sub_mul_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64SubMulR = f64_sub_mul_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64MulAddL = f64_mul_add_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64MulAddR = f64_mul_add_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64MulSubL = f64_mul_sub_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64MulSubR = f64_mul_sub_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64MulMulL = f64_mul_mul_l { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64MulMulR = f64_mul_mul_r { dst: Reg, a: Reg, b: Reg, c: Reg }
         I32WrapI64 = i32_wrap_i64 { dst: Reg, src: Reg }
         I64ExtendI32S = i64_extend_i32_s { dst: Reg, src: Reg }
         I32TruncF32S = i32_trunc_f32_s { dst: Reg, src: Reg }

@@ -2167,3 +2167,76 @@ fn counter_step_fused_into_its_branch() {
     assert_eq!(fx.call::<i32, i32>("label_between", 0), 10);
     assert_eq!(fx.call::<i32, i32>("label_between", 40), 41);
 }
+
+#[test]
+fn float_pairs_keep_the_inner_result_in_a_register() {
+    let mut fx = Fixture::new(
+        r#"(module
+  ;; x - (a * b): the product is the right operand of the next operator.
+  (func (export "x_minus_ab") (param f64 f64 f64) (result f64)
+    local.get 0
+    local.get 1
+    local.get 2
+    f64.mul
+    f64.sub)
+  ;; (a - b) * y: the difference is the left operand, y a local.get.
+  (func (export "amb_times_y") (param f64 f64 f64) (result f64)
+    local.get 0
+    local.get 1
+    f64.sub
+    local.get 2
+    f64.mul)
+  ;; f32, retargeted into a local: l = (a + b) - y.
+  (func (export "f32_apb_minus_y") (param f32 f32 f32) (result f32)
+    (local f32)
+    local.get 0
+    local.get 1
+    f32.add
+    local.get 2
+    f32.sub
+    local.set 3
+    local.get 3)
+  ;; The inner product has two uses (a tee): not fused.
+  (func (export "shared") (param f64 f64) (result f64)
+    (local f64)
+    local.get 0
+    local.get 1
+    f64.mul
+    local.tee 2
+    local.get 2
+    f64.add))"#,
+    );
+    insta::assert_snapshot!(
+        "float_pairs_keep_the_inner_result_in_a_register",
+        fx.all_listings()
+    );
+    fx.expect_ops("x_minus_ab", &["f64_mul_sub_r"], &["f64_mul", "f64_sub"]);
+    fx.expect_ops("amb_times_y", &["f64_sub_mul_l"], &["f64_sub", "f64_mul"]);
+    fx.expect_ops("f32_apb_minus_y", &["f32_add_sub_l"], &["copy"]);
+    fx.expect_ops(
+        "shared",
+        &["f64_mul", "f64_add"],
+        &["f64_mul_add_l", "f64_mul_add_r"],
+    );
+    let cases: [(f64, f64, f64); 3] = [(1.5, 2.25, -3.0), (1e308, 10.0, 1e308), (-0.0, 0.0, 7.0)];
+    for (x, a, b) in cases {
+        let got: f64 = fx.call("x_minus_ab", (x, a, b));
+        assert_eq!(
+            got.to_bits(),
+            (x - a * b).to_bits(),
+            "x_minus_ab{:?}",
+            (x, a, b)
+        );
+        let got: f64 = fx.call("amb_times_y", (x, a, b));
+        assert_eq!(
+            got.to_bits(),
+            ((x - a) * b).to_bits(),
+            "amb_times_y{:?}",
+            (x, a, b)
+        );
+        let (x, a, b) = (x as f32, a as f32, b as f32);
+        let got: f32 = fx.call("f32_apb_minus_y", (x, a, b));
+        assert_eq!(got.to_bits(), ((x + a) - b).to_bits(), "f32{:?}", (x, a, b));
+    }
+    assert_eq!(fx.call::<(f64, f64), f64>("shared", (3.0, 0.5)), 3.0);
+}

@@ -8,6 +8,9 @@
 //! Invariant: a `Temp` slot at position `p` always lives in `home(p)`, so
 //! branch moves into a target's result homes are safe in ascending order.
 
+mod fpair;
+
+use self::fpair::FOp;
 use crate::analysis::{Analysis, Node, NodeKind};
 use crate::cmp::{self, Cmp, FCmp, Pending, Rhs};
 use crate::labels::{Label, Labels};
@@ -1857,9 +1860,18 @@ impl<'a, 'e> Emitter<'a, 'e> {
             O::F32Trunc => un!(self, F32Trunc),
             O::F32Nearest => un!(self, F32Nearest),
             O::F32Sqrt => un!(self, F32Sqrt),
-            O::F32Add => bin!(self, F32Add),
-            O::F32Sub => bin!(self, F32Sub),
-            O::F32Mul => bin!(self, F32Mul),
+            O::F32Add => match self.float_pair(false, FOp::Add)? {
+                Some(n) => Ok(n),
+                None => bin!(self, F32Add),
+            },
+            O::F32Sub => match self.float_pair(false, FOp::Sub)? {
+                Some(n) => Ok(n),
+                None => bin!(self, F32Sub),
+            },
+            O::F32Mul => match self.float_pair(false, FOp::Mul)? {
+                Some(n) => Ok(n),
+                None => bin!(self, F32Mul),
+            },
             O::F32Div => bin!(self, F32Div),
             O::F32Min => bin!(self, F32Min),
             O::F32Max => bin!(self, F32Max),
@@ -1871,9 +1883,18 @@ impl<'a, 'e> Emitter<'a, 'e> {
             O::F64Trunc => un!(self, F64Trunc),
             O::F64Nearest => un!(self, F64Nearest),
             O::F64Sqrt => un!(self, F64Sqrt),
-            O::F64Add => bin!(self, F64Add),
-            O::F64Sub => bin!(self, F64Sub),
-            O::F64Mul => bin!(self, F64Mul),
+            O::F64Add => match self.float_pair(true, FOp::Add)? {
+                Some(n) => Ok(n),
+                None => bin!(self, F64Add),
+            },
+            O::F64Sub => match self.float_pair(true, FOp::Sub)? {
+                Some(n) => Ok(n),
+                None => bin!(self, F64Sub),
+            },
+            O::F64Mul => match self.float_pair(true, FOp::Mul)? {
+                Some(n) => Ok(n),
+                None => bin!(self, F64Mul),
+            },
             O::F64Div => bin!(self, F64Div),
             O::F64Min => bin!(self, F64Min),
             O::F64Max => bin!(self, F64Max),

@@ -312,6 +312,65 @@ pub unsafe fn call_indirect(s: &mut St, cx: &mut Cx, o: op::CallIndirect) -> Res
     cx.call(s, func, o.base)
 }
 
+/// A float pair: `m = a op1 b`, then `m op2 c` (`L`) or `c op2 m` (`R`),
+/// with `m` never stored: the dependent chain stays in a machine register.
+/// Each operation rounds as its own Wasm operator would.
+macro_rules! fpair {
+    (@order L $m:ident $c:ident $op2:tt) => { $m $op2 $c };
+    (@order R $m:ident $c:ident $op2:tt) => { $c $op2 $m };
+    ($($name:ident $T:ident $f:ident $bits:ty: $op1:tt $op2:tt $side:ident;)*) => {$(
+        #[inline(always)]
+        pub unsafe fn $name(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
+            let a = $f::from_bits(get(s, o.a) as $bits);
+            let b = $f::from_bits(get(s, o.b) as $bits);
+            let c = $f::from_bits(get(s, o.c) as $bits);
+            let m = a $op1 b;
+            let r: $f = fpair!(@order $side m c $op2);
+            set(s, o.dst, r.to_bits() as u64);
+            Ok(())
+        }
+    )*};
+}
+
+fpair! {
+    f32_add_add_l F32AddAddL f32 u32: + + L;
+    f32_add_add_r F32AddAddR f32 u32: + + R;
+    f32_add_sub_l F32AddSubL f32 u32: + - L;
+    f32_add_sub_r F32AddSubR f32 u32: + - R;
+    f32_add_mul_l F32AddMulL f32 u32: + * L;
+    f32_add_mul_r F32AddMulR f32 u32: + * R;
+    f32_sub_add_l F32SubAddL f32 u32: - + L;
+    f32_sub_add_r F32SubAddR f32 u32: - + R;
+    f32_sub_sub_l F32SubSubL f32 u32: - - L;
+    f32_sub_sub_r F32SubSubR f32 u32: - - R;
+    f32_sub_mul_l F32SubMulL f32 u32: - * L;
+    f32_sub_mul_r F32SubMulR f32 u32: - * R;
+    f32_mul_add_l F32MulAddL f32 u32: * + L;
+    f32_mul_add_r F32MulAddR f32 u32: * + R;
+    f32_mul_sub_l F32MulSubL f32 u32: * - L;
+    f32_mul_sub_r F32MulSubR f32 u32: * - R;
+    f32_mul_mul_l F32MulMulL f32 u32: * * L;
+    f32_mul_mul_r F32MulMulR f32 u32: * * R;
+    f64_add_add_l F64AddAddL f64 u64: + + L;
+    f64_add_add_r F64AddAddR f64 u64: + + R;
+    f64_add_sub_l F64AddSubL f64 u64: + - L;
+    f64_add_sub_r F64AddSubR f64 u64: + - R;
+    f64_add_mul_l F64AddMulL f64 u64: + * L;
+    f64_add_mul_r F64AddMulR f64 u64: + * R;
+    f64_sub_add_l F64SubAddL f64 u64: - + L;
+    f64_sub_add_r F64SubAddR f64 u64: - + R;
+    f64_sub_sub_l F64SubSubL f64 u64: - - L;
+    f64_sub_sub_r F64SubSubR f64 u64: - - R;
+    f64_sub_mul_l F64SubMulL f64 u64: - * L;
+    f64_sub_mul_r F64SubMulR f64 u64: - * R;
+    f64_mul_add_l F64MulAddL f64 u64: * + L;
+    f64_mul_add_r F64MulAddR f64 u64: * + R;
+    f64_mul_sub_l F64MulSubL f64 u64: * - L;
+    f64_mul_sub_r F64MulSubR f64 u64: * - R;
+    f64_mul_mul_l F64MulMulL f64 u64: * * L;
+    f64_mul_mul_r F64MulMulR f64 u64: * * R;
+}
+
 // ----- copies and selects -----
 
 #[inline(always)]
