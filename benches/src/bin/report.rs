@@ -390,6 +390,8 @@ fn main() -> Result<()> {
             }
         }
         writeln!(md, "{header}\n{rule}")?;
+        // Per peer column: log of each ratio, for the family's geomean.
+        let mut logs: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
         for w in ws {
             let runs = runs_for(&o, w);
             let mut cells: Vec<Cell> = engines
@@ -424,17 +426,33 @@ fn main() -> Result<()> {
                     }
                 }
                 if i > 0 {
-                    row += &match (base, c) {
-                        (Some(b), Ok(v)) if w.is_score() => {
-                            format!(" {:.2} |", b / v)
+                    let ratio = match (base, c) {
+                        (Some(b), Ok(v)) if w.is_score() => Some(b / v),
+                        (Some(b), Ok(v)) => Some(v / b),
+                        _ => None,
+                    };
+                    row += &match ratio {
+                        Some(r) => {
+                            logs[i].push(r.ln());
+                            format!(" {r:.2} |")
                         }
-                        (Some(b), Ok(v)) => format!(" {:.2} |", v / b),
-                        _ => " – |".into(),
+                        None => " – |".into(),
                     };
                 }
             }
             writeln!(md, "{row}")?;
         }
+        let mut geo = String::from("| **geomean** |");
+        for (i, l) in logs.iter().enumerate() {
+            geo += " |";
+            if i > 0 {
+                geo += &match l.len() {
+                    0 => " – |".to_string(),
+                    n => format!(" **{:.2}** |", (l.iter().sum::<f64>() / n as f64).exp()),
+                };
+            }
+        }
+        writeln!(md, "{geo}")?;
         writeln!(md)?;
     }
 
