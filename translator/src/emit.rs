@@ -222,6 +222,16 @@ macro_rules! bin {
         $s.binary(|dst, a, b| op::$I { dst, a, b }.into())
     };
 }
+/// A float add/sub/mul: fused with its consumer as a float pair when it
+/// can be, else the plain instruction.
+macro_rules! fbin {
+    ($s:ident, $is64:expr, $op:ident, $I:ident) => {
+        match $s.float_pair($is64, FOp::$op)? {
+            Some(n) => Ok(n),
+            None => bin!($s, $I),
+        }
+    };
+}
 macro_rules! bin_imm {
     ($s:ident, $is64:expr, $commutes:expr, $I:ident, $Imm:ident) => {
         $s.binary_imm(
@@ -1860,18 +1870,9 @@ impl<'a, 'e> Emitter<'a, 'e> {
             O::F32Trunc => un!(self, F32Trunc),
             O::F32Nearest => un!(self, F32Nearest),
             O::F32Sqrt => un!(self, F32Sqrt),
-            O::F32Add => match self.float_pair(false, FOp::Add)? {
-                Some(n) => Ok(n),
-                None => bin!(self, F32Add),
-            },
-            O::F32Sub => match self.float_pair(false, FOp::Sub)? {
-                Some(n) => Ok(n),
-                None => bin!(self, F32Sub),
-            },
-            O::F32Mul => match self.float_pair(false, FOp::Mul)? {
-                Some(n) => Ok(n),
-                None => bin!(self, F32Mul),
-            },
+            O::F32Add => fbin!(self, false, Add, F32Add),
+            O::F32Sub => fbin!(self, false, Sub, F32Sub),
+            O::F32Mul => fbin!(self, false, Mul, F32Mul),
             O::F32Div => bin!(self, F32Div),
             O::F32Min => bin!(self, F32Min),
             O::F32Max => bin!(self, F32Max),
@@ -1883,18 +1884,9 @@ impl<'a, 'e> Emitter<'a, 'e> {
             O::F64Trunc => un!(self, F64Trunc),
             O::F64Nearest => un!(self, F64Nearest),
             O::F64Sqrt => un!(self, F64Sqrt),
-            O::F64Add => match self.float_pair(true, FOp::Add)? {
-                Some(n) => Ok(n),
-                None => bin!(self, F64Add),
-            },
-            O::F64Sub => match self.float_pair(true, FOp::Sub)? {
-                Some(n) => Ok(n),
-                None => bin!(self, F64Sub),
-            },
-            O::F64Mul => match self.float_pair(true, FOp::Mul)? {
-                Some(n) => Ok(n),
-                None => bin!(self, F64Mul),
-            },
+            O::F64Add => fbin!(self, true, Add, F64Add),
+            O::F64Sub => fbin!(self, true, Sub, F64Sub),
+            O::F64Mul => fbin!(self, true, Mul, F64Mul),
             O::F64Div => bin!(self, F64Div),
             O::F64Min => bin!(self, F64Min),
             O::F64Max => bin!(self, F64Max),
