@@ -457,7 +457,7 @@ fn const_pool(ops: &[(Operator<'_>, usize)], ir: &ValueIr, candidates: &[u32]) -
         // The right operand of a binary operator is produced by the
         // operator just before it.
         let is_right = consumer == i + 1;
-        if !wide && takes_immediate(op, is_right) || moved_anyway(op) {
+        if (!wide && takes_immediate(op, is_right)) || moved_anyway(op) {
             continue;
         }
         if !pool.contains(&bits) {

@@ -123,10 +123,11 @@ fn emit(
         notes: opts.check.then(|| Box::new(NoteState::new(an.num_locals))),
         last: None,
     };
-    if let Some(n) = e.notes.as_mut() {
-        e.const_syms = (0..consts.len())
-            .map(|k| n.entry_value(Reg((an.num_locals as usize + k) as u16)))
-            .collect();
+    if e.notes.is_some() {
+        let regs: Vec<Reg> = (0..consts.len()).map(|k| e.const_reg(k)).collect();
+        if let Some(n) = e.notes.as_mut() {
+            e.const_syms = regs.into_iter().map(|r| n.entry_value(r)).collect();
+        }
     }
     let func_label = e.labels.new_label();
     e.ctrl.push(Ctrl {
@@ -256,6 +257,11 @@ macro_rules! store {
 impl<'a, 'e> Emitter<'a, 'e> {
     // ----- registers and the operand stack -----
 
+    /// The register of pooled constant `k`.
+    fn const_reg(&self, k: usize) -> Reg {
+        Reg((self.an.num_locals as usize + k) as u16)
+    }
+
     fn home(&self, pos: usize) -> Reg {
         // Bounded by the push check below.
         Reg((self.temp_base as usize + pos) as u16)
@@ -373,15 +379,14 @@ impl<'a, 'e> Emitter<'a, 'e> {
         let reg = match slot {
             Slot::Local(l) => Reg(l),
             Slot::Temp => self.home(pos),
-            Slot::Const(c) if self.consts.contains(&c) => {
-                let k = self.consts.iter().position(|&x| x == c).unwrap_or(0);
-                let reg = Reg((self.an.num_locals as usize + k) as u16);
-                if let Some(n) = self.notes.as_mut() {
-                    n.read_sym(reg, self.const_syms[k]);
-                }
-                return reg;
-            }
             Slot::Const(c) => {
+                if let Some(k) = self.consts.iter().position(|&x| x == c) {
+                    let reg = self.const_reg(k);
+                    if let Some(n) = self.notes.as_mut() {
+                        n.read_sym(reg, self.const_syms[k]);
+                    }
+                    return reg;
+                }
                 let dst = self.home(pos);
                 self.emit_const_of(dst, c, pos);
                 dst
@@ -777,12 +782,9 @@ impl<'a, 'e> Emitter<'a, 'e> {
             if let Some(n) = self.notes.as_mut() {
                 n.forget_reads_of(dst);
             }
+            // Re-emitted in the add's place, so the branch sits at `at`.
             self.code.truncate(at);
-            self.emit_instr(fused);
-            let end = self.code.len();
-            self.labels
-                .use_label(&mut self.code, label, end - BrOff::SIZE, end);
-            return self.notes.as_mut().map(|n| n.edge(at, 0, label, pairs));
+            return self.emit_branch(fused, label, pairs);
         }
         let instr: Instr = match slot {
             Slot::Pending(Pending::Cmp { is64, cmp, a, b }) => {

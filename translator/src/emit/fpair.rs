@@ -86,16 +86,13 @@ impl Emitter<'_, '_> {
             let b = self.pop_reg();
             let a = self.pop_reg();
             let x = self.pop_reg();
-            self.op_index += 1;
-            self.wasm_offset = self.an.ops[self.op_index].1;
             let shape = Shape {
                 is64,
                 o1,
                 o2,
                 left: false,
             };
-            let consumed = self.produce(|dst| make(shape, dst, a, b, x))?;
-            return Ok(Some(1 + consumed));
+            return self.emit_pair(shape, a, b, x, 1).map(Some);
         }
         if consumer == i + 2 {
             let Some((Operator::LocalGet { local_index }, _)) = ops.get(i + 1) else {
@@ -112,17 +109,23 @@ impl Emitter<'_, '_> {
                 let sym = n.locals[y.0 as usize];
                 n.read_sym(y, sym);
             }
-            self.op_index += 2;
-            self.wasm_offset = self.an.ops[self.op_index].1;
             let shape = Shape {
                 is64,
                 o1,
                 o2,
                 left: true,
             };
-            let consumed = self.produce(|dst| make(shape, dst, a, b, y))?;
-            return Ok(Some(2 + consumed));
+            return self.emit_pair(shape, a, b, y, 2).map(Some);
         }
         Ok(None)
+    }
+
+    /// Emits the pair as the operator `skip` operators ahead (its consumer);
+    /// returns the operators consumed.
+    fn emit_pair(&mut self, shape: Shape, a: Reg, b: Reg, c: Reg, skip: usize) -> R<usize> {
+        self.op_index += skip;
+        self.wasm_offset = self.an.ops[self.op_index].1;
+        let consumed = self.produce(|dst| make(shape, dst, a, b, c))?;
+        Ok(skip + consumed)
     }
 }
