@@ -14,6 +14,9 @@
 //! is a miscompilation: a preservation copy placed too late, a register
 //! overwritten while still needed, a move into the wrong home.
 //!
+//! The accumulator ([`Reg::ACC`]) is one more register to the checker:
+//! written and read like any other, clobbered by calls.
+//!
 //! Labels bound at the same offset form a chain: an edge into one of them
 //! continues through the renamings of the labels bound after it, exactly as
 //! control falls from one Wasm `end` into the next.
@@ -311,7 +314,7 @@ impl Cx<'_> {
         let mut uses = 0;
         for &(_, fact) in facts {
             if let Fact::Use(reg, sym) = fact {
-                if reg.index() >= regs.sets.len() {
+                if !reg.is_acc() && reg.index() >= regs.sets.len() - 1 {
                     return Err(CheckError::Malformed { at });
                 }
                 if !regs.holds(reg, sym) {
@@ -418,10 +421,11 @@ impl Cx<'_> {
                 (reads, Writes::Regs(writes))
             }
         };
-        let out_of_frame = reads.iter().any(|r| r.index() >= frame)
+        let outside = |r: &Reg| !r.is_acc() && r.index() >= frame;
+        let out_of_frame = reads.iter().any(outside)
             || match &writes {
                 Writes::From(b) => b.index() >= frame,
-                Writes::Regs(ws) => ws.iter().any(|r| r.index() >= frame),
+                Writes::Regs(ws) => ws.iter().any(outside),
             };
         if out_of_frame {
             return Err(CheckError::Malformed { at });
@@ -537,21 +541,32 @@ struct Regs {
 }
 
 impl Regs {
+    /// The set index of register `r`: the accumulator's is the last.
+    fn ix(&self, r: u16) -> usize {
+        if Reg(r).is_acc() {
+            self.sets.len() - 1
+        } else {
+            r as usize
+        }
+    }
+
+    /// The frame's registers and, last, the accumulator.
     fn new(frame: usize) -> Regs {
         Regs {
-            sets: vec![Vec::new(); frame],
+            sets: vec![Vec::new(); frame + 1],
             holders: HashMap::new(),
             live: Vec::new(),
         }
     }
 
     fn load(&mut self, state: &[(u16, Sym)]) {
-        for r in self.live.drain(..) {
-            self.sets[r as usize].clear();
+        for r in std::mem::take(&mut self.live) {
+            let i = self.ix(r);
+            self.sets[i].clear();
         }
         self.holders.clear();
         for &(r, s) in state {
-            if (r as usize) < self.sets.len() {
+            if Reg(r).is_acc() || (r as usize) < self.sets.len() - 1 {
                 self.add(Reg(r), s);
             }
         }
@@ -560,22 +575,24 @@ impl Regs {
     fn export(&mut self) -> State {
         self.live.sort_unstable();
         self.live.dedup();
-        let sets = &self.sets;
-        self.live.retain(|&r| !sets[r as usize].is_empty());
+        let mut live = std::mem::take(&mut self.live);
+        live.retain(|&r| !self.sets[self.ix(r)].is_empty());
         let mut out = State::new();
-        for &r in &self.live {
-            out.extend(self.sets[r as usize].iter().map(|&s| (r, s)));
+        for &r in &live {
+            out.extend(self.sets[self.ix(r)].iter().map(|&s| (r, s)));
         }
+        self.live = live;
         out.sort_unstable();
         out
     }
 
     fn holds(&self, r: Reg, s: Sym) -> bool {
-        self.sets[r.index()].contains(&s)
+        self.sets[self.ix(r.0)].contains(&s)
     }
 
     fn add(&mut self, r: Reg, s: Sym) {
-        let set = &mut self.sets[r.index()];
+        let i = self.ix(r.0);
+        let set = &mut self.sets[i];
         if !set.contains(&s) {
             if set.is_empty() {
                 self.live.push(r.0);
@@ -586,13 +603,15 @@ impl Regs {
     }
 
     fn clear(&mut self, r: Reg) {
-        self.sets[r.index()].clear();
+        let i = self.ix(r.0);
+        self.sets[i].clear();
     }
 
     fn kill(&mut self, s: Sym) {
         if let Some(regs) = self.holders.remove(&s) {
             for r in regs {
-                self.sets[r as usize].retain(|&x| x != s);
+                let i = self.ix(r);
+                self.sets[i].retain(|&x| x != s);
             }
         }
     }
@@ -601,7 +620,7 @@ impl Regs {
         if dst == src {
             return;
         }
-        let syms = self.sets[src.index()].clone();
+        let syms = self.sets[self.ix(src.0)].clone();
         self.clear(dst);
         for s in syms {
             self.add(dst, s);
@@ -609,9 +628,11 @@ impl Regs {
     }
 
     fn clobber_from(&mut self, base: Reg) {
+        // The accumulator (`u16::MAX`) is above every base: clobbered too.
         for &r in &self.live {
             if r >= base.0 {
-                self.sets[r as usize].clear();
+                let i = self.ix(r);
+                self.sets[i].clear();
             }
         }
     }

@@ -28,8 +28,45 @@ pub enum Access {
     Write,
 }
 
+/// Accumulator modes and what the `[shape]` of an instruction's row allows.
+///
+/// An instruction's encoded `u16` is `opcode * 8 + mode`. The mode says which
+/// of its register roles is the accumulator ([`Reg::ACC`]) instead of a
+/// frame slot: `DST` (the field named `dst`), `X` (the first register read,
+/// in field order) or `Y` (the second). The row's shape lists the roles it
+/// has: `dxy`, `dx`, `xy` or `x`; a mode may combine `DST` with one source
+/// (an accumulating chain `acc = acc op b`), never both sources.
+pub mod acc {
+    pub const DST: u8 = 1;
+    pub const X: u8 = 2;
+    pub const Y: u8 = 4;
+    /// Modes per instruction.
+    pub const MODES: usize = 8;
+    /// Not a mode: a read of the accumulator in no role.
+    pub(crate) const BAD: u8 = 0x80;
+}
+
+/// The set of modes (bit `m` for mode `m`) a row's shape allows.
+macro_rules! acc_modes {
+    () => {
+        1u8
+    };
+    (dxy) => {
+        0b0011_1111u8
+    };
+    (dx) => {
+        0b0000_1111u8
+    };
+    (xy) => {
+        0b0001_0101u8
+    };
+    (x) => {
+        0b0000_0101u8
+    };
+}
+
 macro_rules! define_ir {
-    ($( $name:ident = $snake:ident { $($field:ident : $ty:ty),* } )*) => {
+    ($( $name:ident = $snake:ident $([$acc:ident])? { $($field:ident : $ty:ty),* } )*) => {
         /// Every instruction's opcode; the discriminant is the encoded `u16`.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[repr(u16)]
@@ -51,6 +88,12 @@ macro_rules! define_ir {
             /// Size in bytes of the fixed part (opcode and operands).
             pub fn size(self) -> usize {
                 match self { $(Opcode::$name => op::$name::SIZE),* }
+            }
+
+            /// The accumulator modes the row's shape allows, bit `m` for
+            /// mode `m` (only mode 0 for rows without a shape).
+            pub fn acc_modes(self) -> u8 {
+                match self { $(Opcode::$name => acc_modes!($($acc)?)),* }
             }
         }
 
@@ -88,9 +131,10 @@ macro_rules! define_ir {
 
             /// Appends the encoding of the fixed part to `out`.
             pub fn encode(&self, out: &mut Vec<u8>) {
+                let code = (self.opcode() as u16) << 3 | u16::from(self.acc_mode() & 7);
                 match *self {
                     $(Instr::$name(_o) => {
-                        out.extend_from_slice(&(Opcode::$name as u16).to_le_bytes());
+                        out.extend_from_slice(&code.to_le_bytes());
                         $( { let v = _o.$field; v.write(out); } )*
                     })*
                 }
@@ -100,16 +144,38 @@ macro_rules! define_ir {
             /// `bytes`; `None` if the bytes are not a whole instruction.
             #[allow(unused_assignments)]
             pub fn decode(bytes: &[u8]) -> Option<Instr> {
-                let opcode = Opcode::from_u16(u16::read(bytes)?)?;
+                let code = u16::read(bytes)?;
+                let opcode = Opcode::from_u16(code >> 3)?;
                 #[allow(unused_mut, unused_variables, unused_assignments)]
                 let mut pos = 2;
-                match opcode {
+                let instr = match opcode {
                     $(Opcode::$name => {
                         $(
                             let $field = <$ty as Operand>::read(bytes.get(pos..)?)?;
                             pos += <$ty as Operand>::SIZE;
                         )*
-                        Some(Instr::$name(op::$name { $($field),* }))
+                        Instr::$name(op::$name { $($field),* })
+                    })*
+                };
+                // The mode must be the one the fields spell, and allowed.
+                let mode = instr.acc_mode();
+                (u16::from(mode) == code & 7 && opcode.acc_modes() & (1 << mode) != 0)
+                    .then_some(instr)
+            }
+
+            /// Calls `f` for every register operand, in field order, and
+            /// stores back what it returns.
+            pub fn map_regs(&mut self, mut f: impl FnMut(Reg, Access) -> Reg) {
+                match self {
+                    $(Instr::$name(_o) => {
+                        $( {
+                            let mut v = _o.$field;
+                            if let Some(r) = v.as_reg() {
+                                let access = if stringify!($field) == "dst" { Access::Write } else { Access::Read };
+                                v.set_reg(f(r, access));
+                                _o.$field = v;
+                            }
+                        } )*
                     })*
                 }
             }
@@ -168,6 +234,72 @@ macro_rules! define_ir {
 for_each_instr!(define_ir);
 
 impl Instr {
+    /// The accumulator mode the fields spell: which roles hold
+    /// [`Reg::ACC`] (see [`acc`]); `acc::BAD` is set when one in no role does.
+    pub fn acc_mode(&self) -> u8 {
+        let mut mode = 0;
+        let mut reads = 0;
+        self.for_each_reg(|r, access| {
+            let role = match access {
+                Access::Write => acc::DST,
+                Access::Read => {
+                    reads += 1;
+                    match reads {
+                        1 => acc::X,
+                        2 => acc::Y,
+                        _ => acc::BAD,
+                    }
+                }
+            };
+            if r.is_acc() {
+                mode |= role;
+            }
+        });
+        mode
+    }
+
+    /// Whether the row allows this instruction's accumulator mode.
+    pub fn acc_allowed(&self) -> bool {
+        let mode = self.acc_mode();
+        mode < 8 && self.opcode().acc_modes() & (1 << mode) != 0
+    }
+
+    /// The register this instruction writes, if it can write the
+    /// accumulator instead (its row has a `DST` role, not yet taken).
+    pub fn acc_dst_candidate(&self) -> Option<Reg> {
+        let mut dst = None;
+        self.for_each_reg(|r, access| {
+            if access == Access::Write {
+                dst = Some(r);
+            }
+        });
+        let dst = dst.filter(|r| !r.is_acc())?;
+        let mut with = *self;
+        with.map_regs(|r, access| if access == Access::Write { Reg::ACC } else { r });
+        with.acc_allowed().then_some(dst)
+    }
+
+    /// This instruction with its write of `dst` going to the accumulator.
+    pub fn with_acc_dst(mut self) -> Instr {
+        self.map_regs(|r, access| if access == Access::Write { Reg::ACC } else { r });
+        self
+    }
+
+    /// This instruction reading `reg` from the accumulator instead, if it
+    /// reads `reg` exactly once, in a role its row allows.
+    pub fn with_acc_read(mut self, reg: Reg) -> Option<Instr> {
+        let mut n = 0;
+        self.map_regs(|r, access| {
+            if access == Access::Read && r == reg {
+                n += 1;
+                Reg::ACC
+            } else {
+                r
+            }
+        });
+        (n == 1 && self.acc_allowed()).then_some(self)
+    }
+
     /// Total encoded size at the start of `bytes`, `br_table`'s targets included.
     pub fn encoded_len(&self) -> usize {
         match self {
@@ -251,6 +383,98 @@ impl TrapCode {
             TrapCode::StackOverflow => "call stack exhausted",
             TrapCode::OutOfFuel => "all fuel consumed by WebAssembly",
             TrapCode::Interrupted => "interrupted",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Instruction `opcode` with zeroed operands (mode 0).
+    fn blank(opcode: Opcode) -> Instr {
+        let mut bytes = ((opcode as u16) << 3).to_le_bytes().to_vec();
+        bytes.resize(opcode.size(), 0);
+        Instr::decode(&bytes).expect("zeroed operands decode")
+    }
+
+    fn roles(instr: &Instr) -> (usize, usize) {
+        let (mut writes, mut reads) = (0, 0);
+        instr.for_each_reg(|_, access| match access {
+            Access::Write => writes += 1,
+            Access::Read => reads += 1,
+        });
+        (writes, reads)
+    }
+
+    #[test]
+    fn every_shape_matches_its_rows_registers() {
+        for &opcode in Opcode::ALL {
+            let instr = blank(opcode);
+            let (writes, reads) = roles(&instr);
+            let modes = opcode.acc_modes();
+            let want = match modes {
+                1 => continue,
+                0b0011_1111 => (1, 2),
+                0b0000_1111 => (1, 1),
+                0b0001_0101 => (0, 2),
+                0b0000_0101 => (0, 1),
+                other => panic!("{opcode:?}: unknown shape {other:#b}"),
+            };
+            assert_eq!((writes, reads), want, "{opcode:?}");
+        }
+    }
+
+    #[test]
+    fn accumulator_modes_round_trip_and_others_are_rejected() {
+        for &opcode in Opcode::ALL {
+            for mode in 0..acc::MODES as u8 {
+                let mut instr = blank(opcode);
+                let mut k = 0;
+                instr.map_regs(|r, access| {
+                    let role = match access {
+                        Access::Write => acc::DST,
+                        Access::Read => {
+                            k += 1;
+                            if k == 1 {
+                                acc::X
+                            } else if k == 2 {
+                                acc::Y
+                            } else {
+                                0
+                            }
+                        }
+                    };
+                    if mode & role != 0 {
+                        Reg::ACC
+                    } else {
+                        r
+                    }
+                });
+                let allowed = opcode.acc_modes() & (1 << mode) != 0;
+                if instr.acc_mode() != mode {
+                    // The row lacks a role the mode names.
+                    assert!(!allowed, "{opcode:?} mode {mode}");
+                    continue;
+                }
+                let mut bytes = Vec::new();
+                instr.encode(&mut bytes);
+                assert_eq!(u16::from_le_bytes([bytes[0], bytes[1]]) & 7, mode as u16);
+                let back = Instr::decode(&bytes);
+                if allowed {
+                    assert_eq!(back, Some(instr), "{opcode:?} mode {mode}");
+                } else {
+                    assert_eq!(back, None, "{opcode:?} mode {mode}");
+                }
+            }
+            // A mode the fields do not spell is malformed.
+            if opcode.acc_modes() != 1 {
+                let mut bytes = ((opcode as u16) << 3 | acc::X as u16)
+                    .to_le_bytes()
+                    .to_vec();
+                bytes.resize(opcode.size(), 0);
+                assert_eq!(Instr::decode(&bytes), None, "{opcode:?}");
+            }
         }
     }
 }

@@ -13,13 +13,26 @@ use std::fmt;
 pub struct Reg(pub u16);
 
 impl Reg {
+    /// The accumulator: not a frame slot but a machine register of the
+    /// dispatcher, written by one instruction and read by the next (see
+    /// [`crate::acc`]). No frame reaches this index: frames are smaller than
+    /// `u16::MAX` registers.
+    pub const ACC: Reg = Reg(u16::MAX);
+
     pub fn index(self) -> usize {
         self.0 as usize
+    }
+
+    pub fn is_acc(self) -> bool {
+        self == Reg::ACC
     }
 }
 
 impl fmt::Debug for Reg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_acc() {
+            return write!(f, "acc");
+        }
         write!(f, "r{}", self.0)
     }
 }
@@ -40,6 +53,8 @@ pub trait Operand: Copy {
     fn as_reg(self) -> Option<Reg> {
         None
     }
+    /// Replaces the register, for operands that are one.
+    fn set_reg(&mut self, _r: Reg) {}
     fn as_br_off(self) -> Option<BrOff> {
         None
     }
@@ -72,11 +87,18 @@ impl Operand for Reg {
         u16::read(bytes).map(Reg)
     }
     fn show(self, out: &mut String) {
+        if self.is_acc() {
+            out.push_str("acc");
+            return;
+        }
         out.push('r');
         out.push_str(&self.0.to_string());
     }
     fn as_reg(self) -> Option<Reg> {
         Some(self)
+    }
+    fn set_reg(&mut self, r: Reg) {
+        *self = r;
     }
 }
 

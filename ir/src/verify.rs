@@ -7,6 +7,10 @@
 //!   locals at entry, anything else only after a write; at a join the defined
 //!   sets intersect. A call clobbers every register from its base upward
 //!   (the callee's frame lives there) and then defines its results.
+//! - the accumulator ([`Reg::ACC`]) is one more register, past the frame's
+//!   end: undefined at entry, defined by a write, clobbered by calls; the
+//!   decoder has already checked that it appears only in the roles its
+//!   instruction's mode names.
 
 use crate::{Access, FuncBody, Instr, Reg};
 use bitvec::prelude::*;
@@ -117,7 +121,8 @@ pub fn verify(body: &FuncBody, arity: &dyn CallArity) -> Result<(), VerifyError>
 
     let frame = body.frame_size as usize;
     let mut entry_state: Vec<Option<BitVec>> = vec![None; instrs.len()];
-    let mut defined = bitvec![0; frame];
+    // One bit per frame register, then the accumulator's.
+    let mut defined = bitvec![0; frame + 1];
     defined[..(body.num_locals as usize + body.consts.len()).min(frame)].fill(true);
     entry_state[0] = Some(defined);
     let mut worklist = vec![0usize];
@@ -169,6 +174,8 @@ fn transfer(
 ) -> Result<(), VerifyError> {
     let at = d.at;
     let frame = body.frame_size as usize;
+    // The accumulator's bit follows the frame's.
+    let slot = |r: Reg| if r.is_acc() { frame } else { r.index() };
     let read = |state: &BitVec, r: usize| -> Result<(), VerifyError> {
         if r >= frame {
             return Err(VerifyError::RegOutsideFrame { at, reg: r as u32 });
@@ -227,14 +234,22 @@ fn transfer(
             return;
         }
         match access {
+            Access::Read if r.is_acc() => {
+                if !state[frame] {
+                    result = Err(VerifyError::UndefinedRead {
+                        at,
+                        reg: r.0 as u32,
+                    });
+                }
+            }
             Access::Read => result = read(state, r.index()),
-            Access::Write if r.index() >= frame => {
+            Access::Write if !r.is_acc() && r.index() >= frame => {
                 result = Err(VerifyError::RegOutsideFrame {
                     at,
                     reg: r.0 as u32,
                 })
             }
-            Access::Write => writes.push(r.index()),
+            Access::Write => writes.push(slot(r)),
         }
     });
     result?;

@@ -498,6 +498,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
     }
 
     fn emit_instr(&mut self, instr: Instr) -> usize {
+        let instr = self.through_acc(instr);
         let at = self.code.len();
         self.source_map.push(at, self.wasm_offset);
         instr.encode(&mut self.code);
@@ -506,6 +507,40 @@ impl<'a, 'e> Emitter<'a, 'e> {
         }
         self.last = Some((at, instr));
         at
+    }
+
+    /// The accumulator: when the instruction just emitted (no label since)
+    /// wrote a temporary that `next` reads and nothing reads after it (its
+    /// stack position is gone), the value goes through the dispatcher's
+    /// accumulator register instead of a store to the frame and a load back.
+    /// Rewrites the previous instruction in place (same size) and returns
+    /// `next` reading the accumulator; else `next` unchanged.
+    fn through_acc(&mut self, next: Instr) -> Instr {
+        if !self.fuse {
+            return next;
+        }
+        let Some((at, prev)) = self.last else {
+            return next;
+        };
+        let Some(r) = prev.acc_dst_candidate() else {
+            return next;
+        };
+        let Some(pos) = (r.index()).checked_sub(self.temp_base as usize) else {
+            return next;
+        };
+        if pos < self.stack.len() {
+            return next;
+        }
+        let Some(next) = next.with_acc_read(r) else {
+            return next;
+        };
+        // `prev` is the last instruction: re-encode it in its place.
+        self.code.truncate(at);
+        prev.with_acc_dst().encode(&mut self.code);
+        if let Some(n) = self.notes.as_mut() {
+            n.move_to_acc(at, r);
+        }
+        next
     }
 
     /// Emits a branch instruction (its offset field last) towards `label`,
@@ -858,6 +893,10 @@ impl<'a, 'e> Emitter<'a, 'e> {
             (at, Instr::I32SubImm(o)) => (at, o.dst, o.a, o.b.wrapping_neg()),
             _ => return None,
         };
+        // The fused forms have no accumulator roles.
+        if a.is_acc() || dst.is_acc() {
+            return None;
+        }
         let tests_dst = match slot {
             Slot::Local(l) => Reg(l) == dst,
             Slot::Temp => self.home(pos) == dst,
@@ -1133,6 +1172,9 @@ impl<'a, 'e> Emitter<'a, 'e> {
                 let l = self.labels.new_label();
                 let (slot, pos) = cond.expect("popped above");
                 phis.else_edge = self.branch_on(slot, pos, false, l, Vec::new());
+                // The `else` reads the parameters again: nothing the `then`
+                // branch reads may come through the accumulator from here.
+                self.last = None;
                 else_label = Some(l);
             }
             _ => {}

@@ -122,6 +122,24 @@ impl NoteState {
         self.reads.retain(|&(r, _)| r != reg);
     }
 
+    /// The instruction at `at` (the last one attached) writes its result
+    /// to the accumulator instead of `reg`, and the next one reads it there.
+    pub fn move_to_acc(&mut self, at: usize, reg: Reg) {
+        for (off, fact) in self.out.facts.iter_mut().rev() {
+            if *off != at as u32 {
+                break;
+            }
+            if let Fact::Def(r, _) = fact {
+                if *r == reg {
+                    *r = Reg::ACC;
+                }
+            }
+        }
+        if let Some(read) = self.reads.iter_mut().rev().find(|(r, _)| *r == reg) {
+            read.0 = Reg::ACC;
+        }
+    }
+
     pub fn read_sym(&mut self, reg: Reg, sym: Sym) {
         self.reads.push((reg, sym));
     }

@@ -6,6 +6,7 @@
 
 use super::{Cx, Exit, Res, St};
 use crate::store::{FuncEntity, StoreInner};
+use regwasm_ir::acc::{DST, X, Y};
 use regwasm_ir::{op, Reg, TrapCode};
 
 // SAFETY (for the whole module): the verifier-checked translator guarantees
@@ -22,6 +23,28 @@ unsafe fn set(s: &St, r: Reg, v: u64) {
     *s.fp.add(r.0 as usize) = v;
 }
 
+/// Operand `r` in role `ROLE` under accumulator mode `M`: the accumulator
+/// when the mode names the role, else the frame slot. `M` is a constant of
+/// each handler instance, so the choice costs nothing at run time.
+#[inline(always)]
+unsafe fn src<const M: u8, const ROLE: u8>(s: &St, r: Reg) -> u64 {
+    if M & ROLE != 0 {
+        s.acc
+    } else {
+        get(s, r)
+    }
+}
+
+/// Writes the result to the accumulator or to `dst`, as mode `M` says.
+#[inline(always)]
+unsafe fn put<const M: u8>(s: &mut St, dst: Reg, v: u64) {
+    if M & DST != 0 {
+        s.acc = v
+    } else {
+        set(s, dst, v)
+    }
+}
+
 #[inline(always)]
 fn fault(code: TrapCode) -> Res {
     Err(Exit::Trap(code))
@@ -29,6 +52,14 @@ fn fault(code: TrapCode) -> Res {
 
 #[inline(always)]
 unsafe fn branch(s: &mut St, off: regwasm_ir::BrOff) {
+    // Keeps a conditional branch a jump the CPU predicts. Without it LLVM
+    // turns `if c { ip += off }` into a cmov, and the next dispatch (the
+    // load of the next opcode) then waits for the comparison's operands
+    // instead of running ahead on the prediction. The empty asm statement
+    // cannot be speculated, so the taken path stays a separate block.
+    // SAFETY: it has no instructions and touches nothing.
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    std::arch::asm!("", options(nomem, nostack, preserves_flags));
     // SAFETY: branch offsets were produced by the translator and checked by
     // the verifier to land on instruction boundaries of this function.
     s.ip = s.ip.offset(off.0 as isize);
@@ -72,32 +103,32 @@ pub unsafe fn br(s: &mut St, _cx: &mut Cx, o: op::Br) -> Res {
 }
 
 #[inline(always)]
-pub unsafe fn br_nez(s: &mut St, _cx: &mut Cx, o: op::BrNez) -> Res {
-    if get(s, o.cond) as u32 != 0 {
+pub unsafe fn br_nez<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::BrNez) -> Res {
+    if src::<M, X>(s, o.cond) as u32 != 0 {
         branch(s, o.off);
     }
     Ok(())
 }
 
 #[inline(always)]
-pub unsafe fn br_eqz(s: &mut St, _cx: &mut Cx, o: op::BrEqz) -> Res {
-    if get(s, o.cond) as u32 == 0 {
+pub unsafe fn br_eqz<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::BrEqz) -> Res {
+    if src::<M, X>(s, o.cond) as u32 == 0 {
         branch(s, o.off);
     }
     Ok(())
 }
 
 #[inline(always)]
-pub unsafe fn br_nez64(s: &mut St, _cx: &mut Cx, o: op::BrNez64) -> Res {
-    if get(s, o.cond) != 0 {
+pub unsafe fn br_nez64<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::BrNez64) -> Res {
+    if src::<M, X>(s, o.cond) != 0 {
         branch(s, o.off);
     }
     Ok(())
 }
 
 #[inline(always)]
-pub unsafe fn br_eqz64(s: &mut St, _cx: &mut Cx, o: op::BrEqz64) -> Res {
-    if get(s, o.cond) == 0 {
+pub unsafe fn br_eqz64<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::BrEqz64) -> Res {
+    if src::<M, X>(s, o.cond) == 0 {
         branch(s, o.off);
     }
     Ok(())
@@ -116,15 +147,15 @@ pub unsafe fn br_table(s: &mut St, _cx: &mut Cx, o: op::BrTable) -> Res {
 macro_rules! br_cmp {
     ($($name:ident $imm_name:ident $T:ident $TI:ident $ty:ty: $op:tt;)*) => {$(
         #[inline(always)]
-        pub unsafe fn $name(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
-            if (get(s, o.a) as $ty) $op (get(s, o.b) as $ty) {
+        pub unsafe fn $name<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
+            if (src::<M, X>(s, o.a) as $ty) $op (src::<M, Y>(s, o.b) as $ty) {
                 branch(s, o.off);
             }
             Ok(())
         }
         #[inline(always)]
-        pub unsafe fn $imm_name(s: &mut St, _cx: &mut Cx, o: op::$TI) -> Res {
-            if (get(s, o.a) as $ty) $op (o.b as i64 as $ty) {
+        pub unsafe fn $imm_name<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$TI) -> Res {
+            if (src::<M, X>(s, o.a) as $ty) $op (o.b as i64 as $ty) {
                 branch(s, o.off);
             }
             Ok(())
@@ -161,16 +192,16 @@ br_cmp! {
 macro_rules! br_fcmp {
     ($($name:ident $not:ident $T:ident $TN:ident $f:ident $bits:ty: $op:tt;)*) => {$(
         #[inline(always)]
-        pub unsafe fn $name(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
-            if $f::from_bits(get(s, o.a) as $bits) $op $f::from_bits(get(s, o.b) as $bits) {
+        pub unsafe fn $name<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
+            if $f::from_bits(src::<M, X>(s, o.a) as $bits) $op $f::from_bits(src::<M, Y>(s, o.b) as $bits) {
                 branch(s, o.off);
             }
             Ok(())
         }
         #[inline(always)]
         #[allow(clippy::neg_cmp_op_on_partial_ord)]
-        pub unsafe fn $not(s: &mut St, _cx: &mut Cx, o: op::$TN) -> Res {
-            if !($f::from_bits(get(s, o.a) as $bits) $op $f::from_bits(get(s, o.b) as $bits)) {
+        pub unsafe fn $not<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$TN) -> Res {
+            if !($f::from_bits(src::<M, X>(s, o.a) as $bits) $op $f::from_bits(src::<M, Y>(s, o.b) as $bits)) {
                 branch(s, o.off);
             }
             Ok(())
@@ -374,8 +405,8 @@ fpair! {
 // ----- copies and selects -----
 
 #[inline(always)]
-pub unsafe fn copy(s: &mut St, _cx: &mut Cx, o: op::Copy) -> Res {
-    set(s, o.dst, get(s, o.src));
+pub unsafe fn copy<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::Copy) -> Res {
+    put::<M>(s, o.dst, src::<M, X>(s, o.src));
     Ok(())
 }
 
@@ -484,23 +515,23 @@ fn effective(s: &St, addr: u64, offset: u32, n: usize) -> Result<usize, Exit> {
 macro_rules! load {
     ($($name:ident $idx:ident $T:ident $TI:ident $n:literal $raw:ty => |$v:ident| $conv:expr;)*) => {$(
         #[inline(always)]
-        pub unsafe fn $name(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
-            let ea = effective(s, get(s, o.addr), o.offset, $n)?;
+        pub unsafe fn $name<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
+            let ea = effective(s, src::<M, X>(s, o.addr), o.offset, $n)?;
             // SAFETY: `effective` checked `ea + N <= mem_len`, and `mem`
             // points to `mem_len` bytes of the current instance's memory.
             let $v = <$raw>::from_le(std::ptr::read_unaligned(s.mem.add(ea) as *const $raw));
-            set(s, o.dst, $conv);
+            put::<M>(s, o.dst, $conv);
             Ok(())
         }
 
         /// The load with its address computed by a fused `i32.add`.
         #[inline(always)]
-        pub unsafe fn $idx(s: &mut St, _cx: &mut Cx, o: op::$TI) -> Res {
-            let addr = (get(s, o.base) as u32).wrapping_add(get(s, o.index) as u32);
+        pub unsafe fn $idx<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$TI) -> Res {
+            let addr = (src::<M, X>(s, o.base) as u32).wrapping_add(src::<M, Y>(s, o.index) as u32);
             let ea = effective(s, addr as u64, o.offset, $n)?;
             // SAFETY: as for the plain load.
             let $v = <$raw>::from_le(std::ptr::read_unaligned(s.mem.add(ea) as *const $raw));
-            set(s, o.dst, $conv);
+            put::<M>(s, o.dst, $conv);
             Ok(())
         }
     )*};
@@ -526,9 +557,9 @@ load! {
 macro_rules! store {
     ($($name:ident $T:ident $n:literal $raw:ty;)*) => {$(
         #[inline(always)]
-        pub unsafe fn $name(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
-            let ea = effective(s, get(s, o.addr), o.offset, $n)?;
-            let v = get(s, o.val) as $raw;
+        pub unsafe fn $name<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
+            let ea = effective(s, src::<M, X>(s, o.addr), o.offset, $n)?;
+            let v = src::<M, Y>(s, o.val) as $raw;
             // SAFETY: bounds checked by `effective` as for loads.
             std::ptr::write_unaligned(s.mem.add(ea) as *mut $raw, v.to_le());
             Ok(())
@@ -761,9 +792,9 @@ pub unsafe fn ref_func(s: &mut St, cx: &mut Cx, o: op::RefFunc) -> Res {
 macro_rules! unop {
     ($($name:ident $T:ident |$v:ident: $ty:ty| $e:expr;)*) => {$(
         #[inline(always)]
-        pub unsafe fn $name(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
-            let $v = get(s, o.src) as $ty;
-            set(s, o.dst, $e);
+        pub unsafe fn $name<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
+            let $v = src::<M, X>(s, o.src) as $ty;
+            put::<M>(s, o.dst, $e);
             Ok(())
         }
     )*};
@@ -772,10 +803,10 @@ macro_rules! unop {
 macro_rules! binop {
     ($($name:ident $T:ident |$a:ident, $b:ident: $ty:ty| $e:expr;)*) => {$(
         #[inline(always)]
-        pub unsafe fn $name(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
-            let $a = get(s, o.a) as $ty;
-            let $b = get(s, o.b) as $ty;
-            set(s, o.dst, $e);
+        pub unsafe fn $name<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
+            let $a = src::<M, X>(s, o.a) as $ty;
+            let $b = src::<M, Y>(s, o.b) as $ty;
+            put::<M>(s, o.dst, $e);
             Ok(())
         }
     )*};
@@ -786,17 +817,17 @@ macro_rules! binop {
 macro_rules! intop {
     ($($name:ident $imm:ident $T:ident $TI:ident |$a:ident, $b:ident: $ty:ty| $e:expr;)*) => {$(
         #[inline(always)]
-        pub unsafe fn $name(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
-            let $a = get(s, o.a) as $ty;
-            let $b = get(s, o.b) as $ty;
-            set(s, o.dst, $e.map_err(Exit::Trap)?);
+        pub unsafe fn $name<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
+            let $a = src::<M, X>(s, o.a) as $ty;
+            let $b = src::<M, Y>(s, o.b) as $ty;
+            put::<M>(s, o.dst, $e.map_err(Exit::Trap)?);
             Ok(())
         }
         #[inline(always)]
-        pub unsafe fn $imm(s: &mut St, _cx: &mut Cx, o: op::$TI) -> Res {
-            let $a = get(s, o.a) as $ty;
+        pub unsafe fn $imm<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$TI) -> Res {
+            let $a = src::<M, X>(s, o.a) as $ty;
             let $b = o.b as i64 as $ty;
-            set(s, o.dst, $e.map_err(Exit::Trap)?);
+            put::<M>(s, o.dst, $e.map_err(Exit::Trap)?);
             Ok(())
         }
     )*};
@@ -1015,8 +1046,8 @@ binop! {
 macro_rules! trunc {
     ($($name:ident $T:ident $fty:ty => $ity:ty, $lo:expr, $hi:expr;)*) => {$(
         #[inline(always)]
-        pub unsafe fn $name(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
-            let bits = get(s, o.src);
+        pub unsafe fn $name<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
+            let bits = src::<M, X>(s, o.src);
             let v = <$fty>::from_bits(bits as _);
             if v.is_nan() {
                 return fault(TrapCode::InvalidConversionToInteger);
@@ -1024,7 +1055,7 @@ macro_rules! trunc {
             if !(v > $lo && v < $hi) {
                 return fault(TrapCode::IntegerOverflow);
             }
-            set(s, o.dst, (v as $ity) as u64 & mask_of::<$ity>());
+            put::<M>(s, o.dst, (v as $ity) as u64 & mask_of::<$ity>());
             Ok(())
         }
     )*};

@@ -19,6 +19,9 @@ pub(crate) struct St {
     pub fp: *mut u64,
     pub mem: *mut u8,
     pub mem_len: usize,
+    /// The accumulator ([`regwasm_ir::Reg::ACC`]): the value one instruction
+    /// hands the next outside the frame.
+    pub acc: u64,
 }
 
 /// Why execution left the dispatcher.
@@ -216,6 +219,7 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         fp: entry_fp,
         mem: std::ptr::null_mut(),
         mem_len: 0,
+        acc: 0,
     };
     // Enter the function as if called from a frame at `entry_fp`; the
     // frame stack stays empty, so its return ends the run.
@@ -273,6 +277,9 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
                     fp: cx.fp,
                     mem: std::ptr::null_mut(),
                     mem_len: 0,
+                    // A host call clobbers the accumulator (the verifier
+                    // and the checker treat every call so).
+                    acc: 0,
                 };
                 cx.enter_instance(&mut s);
                 // SAFETY: resuming the saved state after the call instruction.

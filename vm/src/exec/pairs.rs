@@ -19,9 +19,11 @@ thread_local! {
     static LOCAL: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Records that `cur` executed right after `prev`.
+/// Records that `cur` executed right after `prev` (encoded `u16`s: counted
+/// by opcode, accumulator modes merged).
 #[inline(always)]
 pub(super) fn record(prev: u16, cur: u16) {
+    let (prev, cur) = (prev >> 3, cur >> 3);
     LOCAL.with(|l| {
         let mut l = l.borrow_mut();
         if l.is_empty() {
