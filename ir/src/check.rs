@@ -330,7 +330,7 @@ impl Cx<'_> {
                 uses += 1;
             }
         }
-        let is_move = matches!(d.instr, Instr::Copy(_));
+        let is_move = matches!(d.instr, Instr::Copy(_) | Instr::CopyMany(_));
         let (reads, writes) = self.accesses(d)?;
         if !is_move {
             for &r in &reads {
@@ -351,6 +351,11 @@ impl Cx<'_> {
         }
         match (&d.instr, &writes) {
             (Instr::Copy(o), _) => regs.copy(o.dst, o.src),
+            (Instr::CopyMany(o), _) => {
+                for (k, &src) in reads.iter().enumerate() {
+                    regs.copy(Reg(o.dst.0 + k as u16), src);
+                }
+            }
             (_, Writes::From(base)) => regs.clobber_from(*base),
             (_, Writes::Regs(ws)) => {
                 for &w in ws {
@@ -410,6 +415,11 @@ impl Cx<'_> {
             Instr::ReturnSpan(o) => (
                 span(o.src, u32::from(o.len)).collect(),
                 Writes::Regs(Vec::new()),
+            ),
+            Instr::CopyMany(o) => (
+                crate::copy_many_sources(&self.body.code, at, o.len)
+                    .ok_or(CheckError::Malformed { at })?,
+                Writes::Regs(span(o.dst, u32::from(o.len)).collect()),
             ),
             instr => {
                 let mut reads = Vec::new();

@@ -32,6 +32,12 @@ pub fn disassemble(body: &FuncBody) -> String {
         if !ops.is_empty() {
             let _ = write!(out, " {ops}");
         }
+        if let crate::Instr::CopyMany(o) = instr {
+            if let Some(srcs) = crate::copy_many_sources(&body.code, at, o.len) {
+                let list: Vec<String> = srcs.iter().map(|r| format!("{r:?}")).collect();
+                let _ = write!(out, " <- {}", list.join(" "));
+            }
+        }
         let targets = body.branch_targets(at, &instr);
         if !targets.is_empty() {
             let list: Vec<String> = targets.iter().map(|t| format!("{t:04x}")).collect();

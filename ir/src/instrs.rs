@@ -14,7 +14,10 @@
 //! `F{32,64}{Op1}{Op2}{L,R}` compute `m = a op1 b` and then `m op2 c` (`L`:
 //! `m` is the left operand) or `c op2 m` (`R`): a float expression whose
 //! inner result feeds only the outer operator, kept in a machine register
-//! instead of a round trip through the frame.
+//! instead of a round trip through the frame. `CopyMany` is followed by
+//! `len` source registers (`u16` each) and copies source `k` to `dst + k`,
+//! in that order; the translator groups only independent copies (no copy
+//! reads another's destination), so the order is never observable.
 
 /// Calls `$callback! { Name = snake_name { field: Type, ... } ... }` with the
 /// whole instruction list.
@@ -118,15 +121,16 @@ macro_rules! for_each_instr {
         I32AddImmBrGeU = i32_add_imm_br_ge_u { dst: Reg, a: Reg, b: i32, c: Reg, off: BrOff }
         I32AddImmBrGeUImm = i32_add_imm_br_ge_u_imm { dst: Reg, a: Reg, b: i32, c: i32, off: BrOff }
         Return = ret {  }
-        ReturnReg = ret_reg { src: Reg }
+        ReturnReg = ret_reg [x] { src: Reg }
         ReturnImm32 = ret_imm32 { imm: u32 }
         ReturnImm64 = ret_imm64 { imm: u64 }
         ReturnSpan = ret_span { src: Reg, len: u16 }
         Call = call { func: u32, base: Reg }
         CallIndirect = call_indirect { ty: u32, table: u32, index: Reg, base: Reg }
         Copy = copy [dx] { dst: Reg, src: Reg }
-        CopyImm32 = copy_imm32 { dst: Reg, imm: u32 }
-        CopyImm64 = copy_imm64 { dst: Reg, imm: u64 }
+        CopyMany = copy_many { dst: Reg, len: u16 }
+        CopyImm32 = copy_imm32 [d] { dst: Reg, imm: u32 }
+        CopyImm64 = copy_imm64 [d] { dst: Reg, imm: u64 }
         Select = select { dst: Reg, cond: Reg, a: Reg, b: Reg }
         Select64 = select64 { dst: Reg, cond: Reg, a: Reg, b: Reg }
         SelectI32Eq = select_i32_eq { dst: Reg, x: Reg, y: Reg, a: Reg, b: Reg }
@@ -149,8 +153,8 @@ macro_rules! for_each_instr {
         SelectI64LeU = select_i64_le_u { dst: Reg, x: Reg, y: Reg, a: Reg, b: Reg }
         SelectI64GeS = select_i64_ge_s { dst: Reg, x: Reg, y: Reg, a: Reg, b: Reg }
         SelectI64GeU = select_i64_ge_u { dst: Reg, x: Reg, y: Reg, a: Reg, b: Reg }
-        GlobalGet = global_get { dst: Reg, idx: u32 }
-        GlobalSet = global_set { idx: u32, src: Reg }
+        GlobalGet = global_get [d] { dst: Reg, idx: u32 }
+        GlobalSet = global_set [x] { idx: u32, src: Reg }
         I32Load = i32_load [dx] { dst: Reg, addr: Reg, offset: u32 }
         I64Load = i64_load [dx] { dst: Reg, addr: Reg, offset: u32 }
         F32Load = f32_load [dx] { dst: Reg, addr: Reg, offset: u32 }
@@ -356,42 +360,42 @@ macro_rules! for_each_instr {
         F64Min = f64_min [dxy] { dst: Reg, a: Reg, b: Reg }
         F64Max = f64_max [dxy] { dst: Reg, a: Reg, b: Reg }
         F64Copysign = f64_copysign [dxy] { dst: Reg, a: Reg, b: Reg }
-        F32AddAddL = f32_add_add_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32AddAddR = f32_add_add_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32AddSubL = f32_add_sub_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32AddSubR = f32_add_sub_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32AddMulL = f32_add_mul_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32AddMulR = f32_add_mul_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32SubAddL = f32_sub_add_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32SubAddR = f32_sub_add_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32SubSubL = f32_sub_sub_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32SubSubR = f32_sub_sub_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32SubMulL = f32_sub_mul_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32SubMulR = f32_sub_mul_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32MulAddL = f32_mul_add_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32MulAddR = f32_mul_add_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32MulSubL = f32_mul_sub_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32MulSubR = f32_mul_sub_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32MulMulL = f32_mul_mul_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F32MulMulR = f32_mul_mul_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64AddAddL = f64_add_add_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64AddAddR = f64_add_add_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64AddSubL = f64_add_sub_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64AddSubR = f64_add_sub_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64AddMulL = f64_add_mul_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64AddMulR = f64_add_mul_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64SubAddL = f64_sub_add_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64SubAddR = f64_sub_add_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64SubSubL = f64_sub_sub_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64SubSubR = f64_sub_sub_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64SubMulL = f64_sub_mul_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64SubMulR = f64_sub_mul_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64MulAddL = f64_mul_add_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64MulAddR = f64_mul_add_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64MulSubL = f64_mul_sub_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64MulSubR = f64_mul_sub_r { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64MulMulL = f64_mul_mul_l { dst: Reg, a: Reg, b: Reg, c: Reg }
-        F64MulMulR = f64_mul_mul_r { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32AddAddL = f32_add_add_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32AddAddR = f32_add_add_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32AddSubL = f32_add_sub_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32AddSubR = f32_add_sub_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32AddMulL = f32_add_mul_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32AddMulR = f32_add_mul_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32SubAddL = f32_sub_add_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32SubAddR = f32_sub_add_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32SubSubL = f32_sub_sub_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32SubSubR = f32_sub_sub_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32SubMulL = f32_sub_mul_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32SubMulR = f32_sub_mul_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32MulAddL = f32_mul_add_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32MulAddR = f32_mul_add_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32MulSubL = f32_mul_sub_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32MulSubR = f32_mul_sub_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32MulMulL = f32_mul_mul_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F32MulMulR = f32_mul_mul_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64AddAddL = f64_add_add_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64AddAddR = f64_add_add_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64AddSubL = f64_add_sub_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64AddSubR = f64_add_sub_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64AddMulL = f64_add_mul_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64AddMulR = f64_add_mul_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64SubAddL = f64_sub_add_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64SubAddR = f64_sub_add_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64SubSubL = f64_sub_sub_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64SubSubR = f64_sub_sub_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64SubMulL = f64_sub_mul_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64SubMulR = f64_sub_mul_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64MulAddL = f64_mul_add_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64MulAddR = f64_mul_add_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64MulSubL = f64_mul_sub_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64MulSubR = f64_mul_sub_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64MulMulL = f64_mul_mul_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        F64MulMulR = f64_mul_mul_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
         I32WrapI64 = i32_wrap_i64 [dx] { dst: Reg, src: Reg }
         I64ExtendI32S = i64_extend_i32_s [dx] { dst: Reg, src: Reg }
         I32TruncF32S = i32_trunc_f32_s [dx] { dst: Reg, src: Reg }

@@ -34,7 +34,7 @@ pub enum Access {
 /// of its register roles is the accumulator ([`Reg::ACC`]) instead of a
 /// frame slot: `DST` (the field named `dst`), `X` (the first register read,
 /// in field order) or `Y` (the second). The row's shape lists the roles it
-/// has: `dxy`, `dx`, `xy` or `x`; a mode may combine `DST` with one source
+/// has: `dxy`, `dx`, `d`, `xy` or `x`; a mode may combine `DST` with one source
 /// (an accumulating chain `acc = acc op b`), never both sources.
 pub mod acc {
     pub const DST: u8 = 1;
@@ -56,6 +56,9 @@ macro_rules! acc_modes {
     };
     (dx) => {
         0b0000_1111u8
+    };
+    (d) => {
+        0b0000_0011u8
     };
     (xy) => {
         0b0001_0101u8
@@ -304,6 +307,7 @@ impl Instr {
     pub fn encoded_len(&self) -> usize {
         match self {
             Instr::BrTable(o) => op::BrTable::SIZE + o.len as usize * BrOff::SIZE,
+            Instr::CopyMany(o) => op::CopyMany::SIZE + o.len as usize * Reg::SIZE,
             _ => self.opcode().size(),
         }
     }
@@ -322,6 +326,14 @@ impl Instr {
                 | Instr::ReturnSpan(_)
         )
     }
+}
+
+/// The source registers of the `copy_many` whose fixed part starts at `at`
+/// (`None` if the code ends first).
+pub fn copy_many_sources(code: &[u8], at: usize, len: u16) -> Option<Vec<Reg>> {
+    (0..len as usize)
+        .map(|k| Reg::read(code.get(at + op::CopyMany::SIZE + k * Reg::SIZE..)?))
+        .collect()
 }
 
 /// Reads the `i`th target of a `br_table` whose fixed part starts at `at`.
@@ -415,8 +427,11 @@ mod tests {
             let modes = opcode.acc_modes();
             let want = match modes {
                 1 => continue,
+                // A third read (the float pairs' `c`) has no role.
+                0b0011_1111 if reads == 3 => (1, 3),
                 0b0011_1111 => (1, 2),
                 0b0000_1111 => (1, 1),
+                0b0000_0011 => (1, 0),
                 0b0001_0101 => (0, 2),
                 0b0000_0101 => (0, 1),
                 other => panic!("{opcode:?}: unknown shape {other:#b}"),

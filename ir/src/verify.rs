@@ -225,6 +225,22 @@ fn transfer(
             }
             return Ok(());
         }
+        Instr::CopyMany(o) => {
+            let sources = crate::copy_many_sources(&body.code, at, o.len)
+                .ok_or(VerifyError::BadInstr { at })?;
+            for (k, src) in sources.iter().enumerate() {
+                read(state, src.index())?;
+                let dst = o.dst.index() + k;
+                if dst >= frame {
+                    return Err(VerifyError::RegOutsideFrame {
+                        at,
+                        reg: dst as u32,
+                    });
+                }
+                state.set(dst, true);
+            }
+            return Ok(());
+        }
         _ => {}
     }
     let mut result = Ok(());

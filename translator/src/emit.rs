@@ -499,6 +499,12 @@ impl<'a, 'e> Emitter<'a, 'e> {
 
     fn emit_instr(&mut self, instr: Instr) -> usize {
         let instr = self.through_acc(instr);
+        if let Some(at) = self.merge_copy(&instr) {
+            if let Some(n) = self.notes.as_mut() {
+                n.attach(at, &instr);
+            }
+            return at;
+        }
         let at = self.code.len();
         self.source_map.push(at, self.wasm_offset);
         instr.encode(&mut self.code);
@@ -528,7 +534,8 @@ impl<'a, 'e> Emitter<'a, 'e> {
         let Some(pos) = (r.index()).checked_sub(self.temp_base as usize) else {
             return next;
         };
-        if pos < self.stack.len() {
+        // Still on the stack: read again later. A return ends the frame.
+        if pos < self.stack.len() && !matches!(next, Instr::ReturnReg(_)) {
             return next;
         }
         let Some(next) = next.with_acc_read(r) else {
@@ -541,6 +548,60 @@ impl<'a, 'e> Emitter<'a, 'e> {
             n.move_to_acc(at, r);
         }
         next
+    }
+
+    /// Adjacent independent copies (call arguments, multi-value moves) as
+    /// one `copy_many`: when `next` is a copy whose destination extends the
+    /// run of destinations of the copy or `copy_many` just emitted (no
+    /// label since), and neither reads what the other writes, the previous
+    /// instruction is re-encoded with one more source. Returns its offset.
+    fn merge_copy(&mut self, next: &Instr) -> Option<usize> {
+        const MAX_RUN: u16 = 256;
+        if !self.fuse {
+            return None;
+        }
+        let Instr::Copy(c) = *next else {
+            return None;
+        };
+        let (d, s) = (c.dst, c.src);
+        if d.is_acc() || s.is_acc() {
+            return None;
+        }
+        let (at, prev) = self.last?;
+        let (base, srcs) = match prev {
+            Instr::Copy(p) if !p.src.is_acc() && !p.dst.is_acc() => (p.dst, vec![p.src]),
+            Instr::CopyMany(p) if p.len < MAX_RUN => {
+                (p.dst, regwasm_ir::copy_many_sources(&self.code, at, p.len)?)
+            }
+            _ => return None,
+        };
+        let len = srcs.len() as u16;
+        let dsts = base.0..base.0 + len;
+        if dsts.contains(&s.0) || srcs.contains(&d) {
+            return None;
+        }
+        let (base, srcs) = if d.0 == base.0 + len {
+            let mut v = srcs;
+            v.push(s);
+            (base, v)
+        } else if d.0.checked_add(1) == Some(base.0) {
+            let mut v = vec![s];
+            v.extend(srcs);
+            (d, v)
+        } else {
+            return None;
+        };
+        let group = op::CopyMany {
+            dst: base,
+            len: srcs.len() as u16,
+        };
+        self.code.truncate(at);
+        Instr::from(group).encode(&mut self.code);
+        for r in &srcs {
+            r.write(&mut self.code);
+        }
+        self.last = Some((at, group.into()));
+        Some(at)
     }
 
     /// Emits a branch instruction (its offset field last) towards `label`,
@@ -1083,6 +1144,28 @@ impl<'a, 'e> Emitter<'a, 'e> {
                 }
             },
             _ => {
+                // Locals `k..k + m` in order (a function returning its own
+                // parameters): the span is already in place.
+                let first = match self.stack[len - m] {
+                    Slot::Local(k) => Some(k),
+                    _ => None,
+                };
+                if let Some(k) = first.filter(|&k| {
+                    (0..m).all(|i| self.stack[len - m + i] == Slot::Local(k + i as u16))
+                }) {
+                    for pos in len - m..len {
+                        self.note_read(Reg(k + (pos - (len - m)) as u16), pos);
+                    }
+                    if k == 0 {
+                        self.emit(op::Return {});
+                    } else {
+                        self.emit(op::ReturnSpan {
+                            src: Reg(k),
+                            len: m as u16,
+                        });
+                    }
+                    return;
+                }
                 // Copy every value to its home first (a no-op for temps), so
                 // the span copy cannot read a local it already overwrote.
                 for pos in len - m..len {

@@ -170,9 +170,9 @@ impl NoteState {
     pub fn attach(&mut self, at: usize, instr: &Instr) {
         let at32 = at as u32;
         match instr {
-            Instr::Copy(_) => {}
+            Instr::Copy(_) | Instr::CopyMany(_) => {}
             // Implicit register spans: every waiting read is theirs.
-            Instr::Call(_) | Instr::CallIndirect(_) | Instr::ReturnSpan(_) => {
+            Instr::Call(_) | Instr::CallIndirect(_) | Instr::ReturnSpan(_) | Instr::Return(_) => {
                 for (reg, sym) in self.reads.drain(..) {
                     self.out.facts.push((at32, Fact::Use(reg, sym)));
                 }

@@ -152,14 +152,17 @@ fn untyped_host<T: 'static>(
     ty: FuncType,
     f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Error> + Send + Sync + 'static,
 ) -> Arc<HostFn<T>> {
+    // Up to 16 parameters and results live on the native stack: a call
+    // allocates nothing.
+    type Vals = smallvec::SmallVec<[Val; 16]>;
     Arc::new(move |caller: Caller<'_, T>, slots: &mut [u64]| {
-        let params: Vec<Val> = ty
+        let params: Vals = ty
             .params()
             .iter()
             .zip(slots.iter())
             .map(|(t, s)| Val::from_slot(*s, *t))
             .collect();
-        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+        let mut results: Vals = ty.results().iter().map(|t| Val::default_for(*t)).collect();
         let Caller { store, instance } = caller;
         f(Caller::new(&mut *store, instance), &params, &mut results)?;
         let inner = &store.inner;

@@ -108,6 +108,9 @@ macro_rules! row {
     (@table $f:ident dx) => {
         [$f::<0>, $f::<1>, $f::<2>, $f::<3>, bad, bad, bad, bad]
     };
+    (@table $f:ident d) => {
+        [$f::<0>, $f::<1>, bad, bad, bad, bad, bad, bad]
+    };
     (@table $f:ident xy) => {
         [$f::<0>, bad, $f::<2>, bad, $f::<4>, bad, bad, bad]
     };

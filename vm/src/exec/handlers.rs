@@ -289,8 +289,8 @@ pub unsafe fn ret(s: &mut St, cx: &mut Cx, _o: op::Return) -> Res {
 }
 
 #[inline(always)]
-pub unsafe fn ret_reg(s: &mut St, cx: &mut Cx, o: op::ReturnReg) -> Res {
-    *s.fp = get(s, o.src);
+pub unsafe fn ret_reg<const M: u8>(s: &mut St, cx: &mut Cx, o: op::ReturnReg) -> Res {
+    *s.fp = src::<M, X>(s, o.src);
     cx.return_from(s)
 }
 
@@ -351,13 +351,13 @@ macro_rules! fpair {
     (@order R $m:ident $c:ident $op2:tt) => { $c $op2 $m };
     ($($name:ident $T:ident $f:ident $bits:ty: $op1:tt $op2:tt $side:ident;)*) => {$(
         #[inline(always)]
-        pub unsafe fn $name(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
-            let a = $f::from_bits(get(s, o.a) as $bits);
-            let b = $f::from_bits(get(s, o.b) as $bits);
+        pub unsafe fn $name<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
+            let a = $f::from_bits(src::<M, X>(s, o.a) as $bits);
+            let b = $f::from_bits(src::<M, Y>(s, o.b) as $bits);
             let c = $f::from_bits(get(s, o.c) as $bits);
             let m = a $op1 b;
             let r: $f = fpair!(@order $side m c $op2);
-            set(s, o.dst, r.to_bits() as u64);
+            put::<M>(s, o.dst, r.to_bits() as u64);
             Ok(())
         }
     )*};
@@ -410,15 +410,30 @@ pub unsafe fn copy<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::Copy) -> Res {
     Ok(())
 }
 
+/// Source `k` of the list after the fixed part to `dst + k`, in order.
 #[inline(always)]
-pub unsafe fn copy_imm32(s: &mut St, _cx: &mut Cx, o: op::CopyImm32) -> Res {
-    set(s, o.dst, o.imm as u64);
+pub unsafe fn copy_many(s: &mut St, _cx: &mut Cx, o: op::CopyMany) -> Res {
+    let len = o.len as usize;
+    for k in 0..len {
+        // SAFETY: the translator emits `len` source registers right after
+        // the fixed part, where `s.ip` points now; the verifier checked
+        // them and `dst + k` against the frame.
+        let src = std::ptr::read_unaligned(s.ip.add(k * 2) as *const u16);
+        set(s, Reg(o.dst.0 + k as u16), get(s, Reg(src)));
+    }
+    s.ip = s.ip.add(len * 2);
     Ok(())
 }
 
 #[inline(always)]
-pub unsafe fn copy_imm64(s: &mut St, _cx: &mut Cx, o: op::CopyImm64) -> Res {
-    set(s, o.dst, o.imm);
+pub unsafe fn copy_imm32<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::CopyImm32) -> Res {
+    put::<M>(s, o.dst, o.imm as u64);
+    Ok(())
+}
+
+#[inline(always)]
+pub unsafe fn copy_imm64<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::CopyImm64) -> Res {
+    put::<M>(s, o.dst, o.imm);
     Ok(())
 }
 
@@ -481,19 +496,19 @@ select_cmp! {
 // ----- globals -----
 
 #[inline(always)]
-pub unsafe fn global_get(s: &mut St, cx: &mut Cx, o: op::GlobalGet) -> Res {
+pub unsafe fn global_get<const M: u8>(s: &mut St, cx: &mut Cx, o: op::GlobalGet) -> Res {
     // SAFETY: validation bounds `idx` by the module's globals, which the
     // instance maps one to one onto store globals; `enter_instance` set both
     // pointers for the current instance, and no global is created while
     // the dispatcher runs.
     let g = *cx.inst_globals.add(o.idx as usize);
-    set(s, o.dst, (*cx.globals.add(g as usize)).value);
+    put::<M>(s, o.dst, (*cx.globals.add(g as usize)).value);
     Ok(())
 }
 
 #[inline(always)]
-pub unsafe fn global_set(s: &mut St, cx: &mut Cx, o: op::GlobalSet) -> Res {
-    let v = get(s, o.src);
+pub unsafe fn global_set<const M: u8>(s: &mut St, cx: &mut Cx, o: op::GlobalSet) -> Res {
+    let v = src::<M, X>(s, o.src);
     // SAFETY: as for `global_get`.
     let g = *cx.inst_globals.add(o.idx as usize);
     (*cx.globals.add(g as usize)).value = v;
