@@ -98,6 +98,11 @@ macro_rules! define_ir {
             pub fn acc_modes(self) -> u8 {
                 match self { $(Opcode::$name => acc_modes!($($acc)?)),* }
             }
+
+            /// Whether the row's shape allows accumulator mode `mode`.
+            pub fn allows(self, mode: u8) -> bool {
+                mode < acc::MODES as u8 && self.acc_modes() & (1 << mode) != 0
+            }
         }
 
         /// Operand structs, laid out exactly as encoded after the opcode
@@ -162,8 +167,7 @@ macro_rules! define_ir {
                 };
                 // The mode must be the one the fields spell, and allowed.
                 let mode = instr.acc_mode();
-                (u16::from(mode) == code & 7 && opcode.acc_modes() & (1 << mode) != 0)
-                    .then_some(instr)
+                (u16::from(mode) == code & 7 && opcode.allows(mode)).then_some(instr)
             }
 
             /// Calls `f` for every register operand, in field order, and
@@ -263,8 +267,7 @@ impl Instr {
 
     /// Whether the row allows this instruction's accumulator mode.
     pub fn acc_allowed(&self) -> bool {
-        let mode = self.acc_mode();
-        mode < 8 && self.opcode().acc_modes() & (1 << mode) != 0
+        self.opcode().allows(self.acc_mode())
     }
 
     /// The register this instruction writes, if it can write the
@@ -277,9 +280,9 @@ impl Instr {
             }
         });
         let dst = dst.filter(|r| !r.is_acc())?;
-        let mut with = *self;
-        with.map_regs(|r, access| if access == Access::Write { Reg::ACC } else { r });
-        with.acc_allowed().then_some(dst)
+        self.opcode()
+            .allows(self.acc_mode() | acc::DST)
+            .then_some(dst)
     }
 
     /// This instruction with its write of `dst` going to the accumulator.
@@ -466,7 +469,7 @@ mod tests {
                         r
                     }
                 });
-                let allowed = opcode.acc_modes() & (1 << mode) != 0;
+                let allowed = opcode.allows(mode);
                 if instr.acc_mode() != mode {
                     // The row lacks a role the mode names.
                     assert!(!allowed, "{opcode:?} mode {mode}");
