@@ -11,70 +11,8 @@
 //! Accept changed listings with
 //! `INSTA_UPDATE=always cargo test -p regwasm-tests --test accumulator`.
 
-use regwasm::{Caller, Config, Engine, Instance, Linker, Module, Store, WasmParams, WasmResults};
-
-struct Fixture {
-    module: Module,
-    store: Store<u32>,
-    instance: Instance,
-}
-
-impl Fixture {
-    fn new(wat: &str) -> Fixture {
-        Fixture::with_linker(wat, |_| {})
-    }
-
-    fn with_linker(wat: &str, define: impl FnOnce(&mut Linker<u32>)) -> Fixture {
-        let mut config = Config::default();
-        config
-            .eager_translation(true)
-            .verify(true)
-            .symbolic_check(true);
-        let engine = Engine::new(&config);
-        let module = Module::new(&engine, wat).unwrap_or_else(|e| panic!("module: {e}"));
-        let mut store = Store::new(&engine, 0u32);
-        let mut linker = Linker::<u32>::new(&engine);
-        define(&mut linker);
-        let instance = linker
-            .instantiate(&mut store, &module)
-            .unwrap_or_else(|e| panic!("instantiate: {e}"));
-        Fixture {
-            module,
-            store,
-            instance,
-        }
-    }
-
-    fn listing(&self, name: &str) -> String {
-        let index = self
-            .module
-            .func_index_by_name(name)
-            .unwrap_or_else(|| panic!("no exported function {name}"));
-        self.module
-            .disassemble(index)
-            .unwrap_or_else(|e| panic!("disassemble {name}: {e}"))
-    }
-
-    fn call<P: WasmParams, R: WasmResults>(&mut self, name: &str, params: P) -> R {
-        let f = self
-            .instance
-            .get_typed_func::<P, R>(&self.store, name)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        f.call(&mut self.store, params)
-            .unwrap_or_else(|e| panic!("{name} failed: {e}"))
-    }
-
-    fn trap<P: WasmParams, R: WasmResults>(&mut self, name: &str, params: P) -> String {
-        let f = self
-            .instance
-            .get_typed_func::<P, R>(&self.store, name)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        match f.call(&mut self.store, params) {
-            Ok(_) => panic!("{name} returned instead of trapping"),
-            Err(e) => e.to_string(),
-        }
-    }
-}
+use regwasm::Caller;
+use regwasm_tests::Fixture;
 
 /// Lines of `listing` that use the accumulator.
 fn acc_lines(listing: &str) -> Vec<&str> {
@@ -265,6 +203,7 @@ fn a_host_call_that_re_enters_wasm() {
             (i32.mul (local.get 0) (local.get 1))
             (i32.add (call $host (i32.add (local.get 0) (i32.const 1))) (i32.const 10))
             (i32.add)))"#,
+        0u32,
         |linker| {
             linker
                 .func_wrap(
