@@ -8,8 +8,7 @@
 //!
 //! Host functions are the same for every engine: the same closures over the
 //! same [`State`], registered with each engine's own typed `func_wrap`
-//! where its arity allows (regwasm's stops at 12 parameters, so its
-//! `host/16` uses `func_new`).
+//! (all of them take 16 parameters).
 
 use anyhow::{anyhow, bail, Context, Result};
 use std::path::PathBuf;
@@ -361,7 +360,7 @@ impl Runtime for Regwasm {
 
 impl Compiled for RegwasmModule {
     fn instantiate(&self, host: &Host) -> Result<Box<dyn Instance>> {
-        use regwasm::{Caller, FuncType, ValType};
+        use regwasm::Caller;
         type C<'a> = Caller<'a, RegwasmData>;
         let engine = self.0.engine();
         let mut linker = regwasm::Linker::<RegwasmData>::new(engine);
@@ -384,42 +383,11 @@ impl Compiled for RegwasmModule {
                 }
             }
             Host::HostCalls => {
-                linker
-                    .func_wrap("benchmark", "host/0", |mut c: C| {
-                        c.data_mut().state.host_calls += 1;
-                    })
-                    .map_err(rerr)?
-                    .func_wrap("benchmark", "host/1", |mut c: C, a: i64| {
-                        c.data_mut().state.host_calls += 1;
-                        a
-                    })
-                    .map_err(rerr)?
-                    .func_wrap(
-                        "benchmark",
-                        "host/8",
-                        |mut c: C,
-                         a: i64,
-                         b: i64,
-                         d: i64,
-                         e: i64,
-                         f: i64,
-                         g: i64,
-                         h: i64,
-                         i: i64| {
-                            c.data_mut().state.host_calls += 1;
-                            (a, b, d, e, f, g, h, i)
-                        },
-                    )
-                    .map_err(rerr)?;
-                // regwasm's `func_wrap` stops at 12 parameters.
-                let ty = FuncType::new(vec![ValType::I64; 16], vec![ValType::I64; 16]);
-                linker
-                    .func_new("benchmark", "host/16", ty, |mut c: C, args, results| {
-                        c.data_mut().state.host_calls += 1;
-                        results.copy_from_slice(args);
-                        Ok(())
-                    })
-                    .map_err(rerr)?;
+                let define = |linker: &mut regwasm::Linker<RegwasmData>| {
+                    define_host_calls!(linker, C);
+                    Ok::<_, regwasm::Error>(())
+                };
+                define(&mut linker).map_err(rerr)?;
             }
             Host::Provider(_) => {}
             Host::Wasi(spec) => {

@@ -14,7 +14,11 @@
 //! `F{32,64}{Op1}{Op2}{L,R}` compute `m = a op1 b` and then `m op2 c` (`L`:
 //! `m` is the left operand) or `c op2 m` (`R`): a float expression whose
 //! inner result feeds only the outer operator, kept in a machine register
-//! instead of a round trip through the frame. `CopyMany` is followed by
+//! instead of a round trip through the frame. Integer pairs, chosen from
+//! the executed pairs of CoreMark and the rust and sightglass benchmarks
+//! (benches/FINDINGS.md): `I32AddShlImm` is `a + (b << c)` (indexing),
+//! `I32ShrUAndImm` is `(a >> b) & c` (bit fields), `I32AddAddImm` is
+//! `a + b + c`, `I32MulAdd` is `a * b + c`. `CopyMany` is followed by
 //! `len` source registers (`u16` each) and copies source `k` to `dst + k`,
 //! in that order; the translator groups only independent copies (no copy
 //! reads another's destination), so the order is never observable.
@@ -396,6 +400,10 @@ macro_rules! for_each_instr {
         F64MulSubR = f64_mul_sub_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
         F64MulMulL = f64_mul_mul_l [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
         F64MulMulR = f64_mul_mul_r [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        I32AddShlImm = i32_add_shl_imm [dxy] { dst: Reg, a: Reg, b: Reg, c: i32 }
+        I32ShrUAndImm = i32_shr_u_and_imm [dx] { dst: Reg, a: Reg, b: i32, c: i32 }
+        I32AddAddImm = i32_add_add_imm [dxy] { dst: Reg, a: Reg, b: Reg, c: i32 }
+        I32MulAdd = i32_mul_add [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
         I32WrapI64 = i32_wrap_i64 [dx] { dst: Reg, src: Reg }
         I64ExtendI32S = i64_extend_i32_s [dx] { dst: Reg, src: Reg }
         I32TruncF32S = i32_trunc_f32_s [dx] { dst: Reg, src: Reg }

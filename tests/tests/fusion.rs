@@ -2191,3 +2191,130 @@ fn call_arguments_and_returned_parameters_move_as_spans() {
     assert_eq!(fx.call::<(i64, i64, i64), i64>("two", (1, 20, 300)), 20 - 1);
     assert_eq!(fx.call::<(i32, i32), (i32, i32)>("swap", (1, 2)), (2, 1));
 }
+
+#[test]
+fn integer_pairs_fuse_through_the_accumulator() {
+    let mut fx = Fixture::new(
+        r#"(module
+  ;; base + (i << 2): array indexing.
+  (func (export "index") (param i32 i32) (result i32)
+    local.get 0 local.get 1 i32.const 2 i32.shl i32.add)
+  ;; (i << 3) + base: the shifted value on the left.
+  (func (export "index_left") (param i32 i32) (result i32)
+    local.get 1 i32.const 35 i32.shl local.get 0 i32.add)
+  ;; (x >> 5) & 0x3f: a bit field.
+  (func (export "field") (param i32) (result i32)
+    local.get 0 i32.const 5 i32.shr_u i32.const 63 i32.and)
+  ;; a + b - 9.
+  (func (export "sum_imm") (param i32 i32) (result i32)
+    local.get 0 local.get 1 i32.add i32.const -9 i32.add)
+  ;; c + a * b, stored into a local and returned.
+  (func (export "mul_add") (param i32 i32 i32) (result i32)
+    (local i32)
+    local.get 2 local.get 0 local.get 1 i32.mul i32.add local.set 3
+    local.get 3)
+  ;; A chain: ((a + 1) << 4) + b, the first add reading into the pair.
+  (func (export "chain") (param i32 i32) (result i32)
+    local.get 1 local.get 0 i32.const 1 i32.add i32.const 4 i32.shl i32.add)
+  ;; The shifted value is also kept (a tee): not fused.
+  (func (export "shared") (param i32 i32) (result i32)
+    (local i32)
+    local.get 0 local.get 1 i32.const 2 i32.shl local.tee 2 i32.add
+    local.get 2 i32.add))"#,
+    );
+    insta::assert_snapshot!(
+        "integer_pairs_fuse_through_the_accumulator",
+        fx.all_listings()
+    );
+    fx.expect_ops("index", &["i32_add_shl_imm"], &["i32_shl_imm", "i32_add"]);
+    fx.expect_ops("index_left", &["i32_add_shl_imm"], &["i32_shl_imm"]);
+    fx.expect_ops("field", &["i32_shr_u_and_imm"], &["i32_shr_u_imm"]);
+    fx.expect_ops("sum_imm", &["i32_add_add_imm"], &["i32_add_imm"]);
+    fx.expect_ops("mul_add", &["i32_mul_add"], &["i32_mul", "copy"]);
+    fx.expect_ops("shared", &["i32_shl_imm"], &["i32_add_shl_imm"]);
+    let samples: [(u32, u32, u32); 4] = [
+        (0, 0, 0),
+        (1000, 7, 3),
+        (0xffff_fff0, 0x4000_0001, 0xdead_beef),
+        (u32::MAX, u32::MAX, u32::MAX),
+    ];
+    for (a, b, c) in samples {
+        let call2 = |fx: &mut Fixture, name: &str| fx.call::<(u32, u32), u32>(name, (a, b));
+        assert_eq!(
+            call2(&mut fx, "index"),
+            a.wrapping_add(b << 2),
+            "index {a} {b}"
+        );
+        // The shift count is taken mod 32, as Wasm says: 35 is 3.
+        assert_eq!(call2(&mut fx, "index_left"), (b << 3).wrapping_add(a));
+        assert_eq!(fx.call::<u32, u32>("field", a), (a >> 5) & 63);
+        assert_eq!(call2(&mut fx, "sum_imm"), a.wrapping_add(b).wrapping_sub(9));
+        assert_eq!(
+            fx.call::<(u32, u32, u32), u32>("mul_add", (a, b, c)),
+            c.wrapping_add(a.wrapping_mul(b))
+        );
+        assert_eq!(
+            call2(&mut fx, "chain"),
+            b.wrapping_add(a.wrapping_add(1) << 4)
+        );
+        assert_eq!(
+            call2(&mut fx, "shared"),
+            a.wrapping_add(b << 2).wrapping_add(b << 2)
+        );
+    }
+}
+
+#[test]
+fn eqz_of_a_comparison_is_the_opposite_comparison() {
+    let mut fx = Fixture::new(
+        r#"(module
+  ;; Rust's loop shape: `i32.eq; i32.eqz; if`, counting from a to b.
+  (func (export "count") (param i32 i32) (result i32)
+    (local i32)
+    (loop
+      (if (i32.eqz (i32.eq (local.get 0) (local.get 1)))
+        (then
+          (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+          (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+          (br 1))))
+    local.get 2)
+  ;; As a value: not (a <s b).
+  (func (export "not_lt") (param i32 i32) (result i32)
+    (i32.eqz (i32.lt_s (local.get 0) (local.get 1))))
+  ;; eqz of eqz of an i64: x != 0.
+  (func (export "nonzero64") (param i64) (result i32)
+    (i32.eqz (i64.eqz (local.get 0))))
+  ;; In a select, against an immediate.
+  (func (export "pick") (param i32 i32 i32) (result i32)
+    (select (local.get 1) (local.get 2) (i32.eqz (i32.gt_u (local.get 0) (i32.const 9)))))
+  ;; Floats keep their eqz: !(a < b) is not a >= b when one is NaN.
+  (func (export "not_flt") (param f64 f64) (result i32)
+    (i32.eqz (f64.lt (local.get 0) (local.get 1)))))"#,
+    );
+    insta::assert_snapshot!(
+        "eqz_of_a_comparison_is_the_opposite_comparison",
+        fx.all_listings()
+    );
+    fx.expect_ops("count", &["br_i32_eq"], &["i32_eq", "i32_eqz", "br_eqz"]);
+    fx.expect_ops("not_lt", &["i32_ge_s"], &["i32_lt_s", "i32_eqz"]);
+    fx.expect_ops("nonzero64", &["i64_ne_imm"], &["i64_eqz", "i32_eqz"]);
+    fx.expect_ops("pick", &["select_i32_le_u"], &["i32_eqz", "i32_gt_u"]);
+    fx.expect_ops("not_flt", &["i32_eqz"], &[]);
+    assert_eq!(fx.call::<(i32, i32), i32>("count", (3, 10)), 7);
+    assert_eq!(fx.call::<(i32, i32), i32>("count", (5, 5)), 0);
+    for (a, b) in [(1, 2), (2, 1), (-5, 3), (7, 7)] {
+        assert_eq!(
+            fx.call::<(i32, i32), i32>("not_lt", (a, b)),
+            (a >= b) as i32
+        );
+    }
+    for x in [0i64, 1, -1, i64::MIN] {
+        assert_eq!(fx.call::<i64, i32>("nonzero64", x), (x != 0) as i32);
+    }
+    for x in [0, 9, 10, -1] {
+        let want = if (x as u32) <= 9 { 100 } else { 200 };
+        assert_eq!(fx.call::<(i32, i32, i32), i32>("pick", (x, 100, 200)), want);
+    }
+    assert_eq!(fx.call::<(f64, f64), i32>("not_flt", (f64::NAN, 1.0)), 1);
+    assert_eq!(fx.call::<(f64, f64), i32>("not_flt", (0.5, 1.0)), 0);
+}

@@ -9,6 +9,7 @@
 //! branch moves into a target's result homes are safe in ascending order.
 
 mod fpair;
+mod ipair;
 
 use self::fpair::FOp;
 use crate::analysis::{Analysis, Node, NodeKind};
@@ -498,7 +499,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
     }
 
     fn emit_instr(&mut self, instr: Instr) -> usize {
-        let instr = self.through_acc(instr);
+        let (instr, fused) = self.through_acc(instr);
         if let Some(at) = self.merge_copy(&instr) {
             if let Some(n) = self.notes.as_mut() {
                 n.attach(at, &instr);
@@ -506,7 +507,11 @@ impl<'a, 'e> Emitter<'a, 'e> {
             return at;
         }
         let at = self.code.len();
-        self.source_map.push(at, self.wasm_offset);
+        // A fused pair takes the place (and the source position) of its
+        // first instruction.
+        if !fused {
+            self.source_map.push(at, self.wasm_offset);
+        }
         instr.encode(&mut self.code);
         if let Some(n) = self.notes.as_mut() {
             n.attach(at, &instr);
@@ -520,34 +525,44 @@ impl<'a, 'e> Emitter<'a, 'e> {
     /// stack position is gone), the value goes through the dispatcher's
     /// accumulator register instead of a store to the frame and a load back.
     /// Rewrites the previous instruction in place (same size) and returns
-    /// `next` reading the accumulator; else `next` unchanged.
-    fn through_acc(&mut self, next: Instr) -> Instr {
+    /// `next` reading the accumulator; else `next` unchanged. When the two
+    /// are an integer pair of the op list (`ipair`), the previous one is
+    /// removed instead and the fused instruction returned, with `true`:
+    /// it goes where the previous one was.
+    fn through_acc(&mut self, next: Instr) -> (Instr, bool) {
         if !self.fuse {
-            return next;
+            return (next, false);
         }
         let Some((at, prev)) = self.last else {
-            return next;
+            return (next, false);
         };
         let Some(r) = prev.acc_dst_candidate() else {
-            return next;
+            return (next, false);
         };
         let Some(pos) = (r.index()).checked_sub(self.temp_base as usize) else {
-            return next;
+            return (next, false);
         };
         // Still on the stack: read again later. A return ends the frame.
         if pos < self.stack.len() && !matches!(next, Instr::ReturnReg(_)) {
-            return next;
+            return (next, false);
         }
         let Some(next) = next.with_acc_read(r) else {
-            return next;
+            return (next, false);
         };
         // `prev` is the last instruction: re-encode it in its place.
         self.code.truncate(at);
-        prev.with_acc_dst().encode(&mut self.code);
+        let prev = prev.with_acc_dst();
+        if let Some(fused) = ipair::fuse(&prev, &next) {
+            if let Some(n) = self.notes.as_mut() {
+                n.fuse_with_last(at, r);
+            }
+            return (fused, true);
+        }
+        prev.encode(&mut self.code);
         if let Some(n) = self.notes.as_mut() {
             n.move_to_acc(at, r);
         }
-        next
+        (next, false)
     }
 
     /// Adjacent independent copies (call arguments, multi-value moves) as
@@ -833,6 +848,34 @@ impl<'a, 'e> Emitter<'a, 'e> {
     }
 
     fn eqz(&mut self, is64: bool) -> R<usize> {
+        // `i32.eqz` of a pending integer test is the opposite test: `i32.eq;
+        // i32.eqz; if` (a common shape of Rust's loops) becomes one
+        // compare-and-branch. Float tests have no opposite (NaN).
+        if !is64 {
+            let inverse = match self.stack.last() {
+                Some(Slot::Pending(Pending::Cmp { is64, cmp, a, b })) => Some(Pending::Cmp {
+                    is64: *is64,
+                    cmp: cmp.inverse(),
+                    a: *a,
+                    b: *b,
+                }),
+                Some(Slot::Pending(Pending::Eqz { is64, a })) => Some(Pending::Cmp {
+                    is64: *is64,
+                    cmp: Cmp::Ne,
+                    a: *a,
+                    b: Rhs::Imm(0),
+                }),
+                _ => None,
+            };
+            if let Some(p) = inverse {
+                let (_, pos) = self.pop();
+                // The test's operand reads move on to the opposite test.
+                if let Some(n) = self.notes.as_mut() {
+                    n.unstash_reads(pos);
+                }
+                return self.pending_or_emit(p);
+            }
+        }
         let a = self.pop_reg();
         self.pending_or_emit(Pending::Eqz { is64, a })
     }
@@ -847,6 +890,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
                         | Operator::If { .. }
                         | Operator::Select
                         | Operator::TypedSelect { .. }
+                        | Operator::I32Eqz
                 )
             );
         if fusable {

@@ -140,6 +140,29 @@ impl NoteState {
         }
     }
 
+    /// The instruction at `at` (the last one attached) and the next one
+    /// become one instruction at `at`: the value the first wrote to `reg`
+    /// and the second read is computed inside it and never exists.
+    pub fn fuse_with_last(&mut self, at: usize, reg: Reg) {
+        let from = self
+            .out
+            .facts
+            .iter()
+            .rposition(|(off, _)| *off != at as u32)
+            .map_or(0, |i| i + 1);
+        let mut i = from;
+        while i < self.out.facts.len() {
+            if matches!(self.out.facts[i].1, Fact::Def(r, _) if r == reg) {
+                self.out.facts.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        if let Some(i) = self.reads.iter().rposition(|(r, _)| *r == reg) {
+            self.reads.remove(i);
+        }
+    }
+
     pub fn read_sym(&mut self, reg: Reg, sym: Sym) {
         self.reads.push((reg, sym));
     }

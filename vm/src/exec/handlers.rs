@@ -804,6 +804,44 @@ pub unsafe fn ref_func(s: &mut St, cx: &mut Cx, o: op::RefFunc) -> Res {
 
 // ----- numeric -----
 
+/// Integer pairs (see the op list): the inner result stays in a machine
+/// register.
+#[inline(always)]
+pub unsafe fn i32_add_shl_imm<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::I32AddShlImm) -> Res {
+    let a = src::<M, X>(s, o.a) as u32;
+    let b = src::<M, Y>(s, o.b) as u32;
+    put::<M>(s, o.dst, a.wrapping_add(b.wrapping_shl(o.c as u32)) as u64);
+    Ok(())
+}
+
+#[inline(always)]
+pub unsafe fn i32_shr_u_and_imm<const M: u8>(
+    s: &mut St,
+    _cx: &mut Cx,
+    o: op::I32ShrUAndImm,
+) -> Res {
+    let a = src::<M, X>(s, o.a) as u32;
+    put::<M>(s, o.dst, (a.wrapping_shr(o.b as u32) & o.c as u32) as u64);
+    Ok(())
+}
+
+#[inline(always)]
+pub unsafe fn i32_add_add_imm<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::I32AddAddImm) -> Res {
+    let a = src::<M, X>(s, o.a) as u32;
+    let b = src::<M, Y>(s, o.b) as u32;
+    put::<M>(s, o.dst, a.wrapping_add(b).wrapping_add(o.c as u32) as u64);
+    Ok(())
+}
+
+#[inline(always)]
+pub unsafe fn i32_mul_add<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::I32MulAdd) -> Res {
+    let a = src::<M, X>(s, o.a) as u32;
+    let b = src::<M, Y>(s, o.b) as u32;
+    let c = get(s, o.c) as u32;
+    put::<M>(s, o.dst, a.wrapping_mul(b).wrapping_add(c) as u64);
+    Ok(())
+}
+
 macro_rules! unop {
     ($($name:ident $T:ident |$v:ident: $ty:ty| $e:expr;)*) => {$(
         #[inline(always)]
