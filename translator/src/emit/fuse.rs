@@ -1,0 +1,257 @@
+//! The fusion plan: the decisions that look at the value IR (is the next
+//! operator this value's consumer?) or rewrite the instruction just
+//! emitted (the accumulator, grouped copies, counter steps fused into their
+//! branch, address additions fused into their load).
+
+use super::*;
+
+impl Emitter<'_, '_> {
+    /// The accumulator: when the instruction just emitted (no label since)
+    /// wrote a temporary that `next` reads and nothing reads after it (its
+    /// stack position is gone), the value goes through the dispatcher's
+    /// accumulator register instead of a store to the frame and a load back.
+    /// Rewrites the previous instruction in place (same size) and returns
+    /// `next` reading the accumulator; else `next` unchanged. When the two
+    /// are an integer pair of the op list (`ipair`), the previous one is
+    /// removed instead and the fused instruction returned, with `true`:
+    /// it goes where the previous one was.
+    pub(super) fn through_acc(&mut self, next: Instr) -> (Instr, bool) {
+        if !self.fuse {
+            return (next, false);
+        }
+        let Some((at, prev)) = self.last else {
+            return (next, false);
+        };
+        let Some(r) = prev.acc_dst_candidate() else {
+            return (next, false);
+        };
+        let Some(pos) = (r.index()).checked_sub(self.temp_base as usize) else {
+            return (next, false);
+        };
+        // Still on the stack: read again later. A return ends the frame.
+        if pos < self.stack.len() && !matches!(next, Instr::ReturnReg(_)) {
+            return (next, false);
+        }
+        let Some(next) = next.with_acc_read(r) else {
+            return (next, false);
+        };
+        // `prev` is the last instruction: re-encode it in its place.
+        self.code.truncate(at);
+        let prev = prev.with_acc_dst();
+        if let Some(fused) = ipair::fuse(&prev, &next) {
+            if let Some(n) = self.notes.as_mut() {
+                n.fuse_with_last(at, r);
+            }
+            return (fused, true);
+        }
+        prev.encode(&mut self.code);
+        if let Some(n) = self.notes.as_mut() {
+            n.move_to_acc(at, r);
+        }
+        (next, false)
+    }
+
+    /// Adjacent independent copies (call arguments, multi-value moves) as
+    /// one `copy_many`: when `next` is a copy whose destination extends the
+    /// run of destinations of the copy or `copy_many` just emitted (no
+    /// label since), and neither reads what the other writes, the previous
+    /// instruction is re-encoded with one more source. Returns its offset.
+    pub(super) fn merge_copy(&mut self, next: &Instr) -> Option<usize> {
+        const MAX_RUN: u16 = 256;
+        if !self.fuse {
+            return None;
+        }
+        let Instr::Copy(c) = *next else {
+            return None;
+        };
+        let (d, s) = (c.dst, c.src);
+        if d.is_acc() || s.is_acc() {
+            return None;
+        }
+        let (at, prev) = self.last?;
+        let (base, srcs) = match prev {
+            Instr::Copy(p) if !p.src.is_acc() && !p.dst.is_acc() => (p.dst, vec![p.src]),
+            Instr::CopyMany(p) if p.len < MAX_RUN => {
+                (p.dst, regwasm_ir::copy_many_sources(&self.code, at, p.len)?)
+            }
+            _ => return None,
+        };
+        let len = srcs.len() as u16;
+        let dsts = base.0..base.0 + len;
+        if dsts.contains(&s.0) || srcs.contains(&d) {
+            return None;
+        }
+        let (base, srcs) = if d.0 == base.0 + len {
+            let mut v = srcs;
+            v.push(s);
+            (base, v)
+        } else if d.0.checked_add(1) == Some(base.0) {
+            let mut v = vec![s];
+            v.extend(srcs);
+            (d, v)
+        } else {
+            return None;
+        };
+        let group = op::CopyMany {
+            dst: base,
+            len: srcs.len() as u16,
+        };
+        self.code.truncate(at);
+        Instr::from(group).encode(&mut self.code);
+        for r in &srcs {
+            r.write(&mut self.code);
+        }
+        self.last = Some((at, group.into()));
+        Some(at)
+    }
+
+    /// Whether the IR says the current operator's result is consumed by the
+    /// very next operator (so fusing them changes no observable order).
+    pub(super) fn consumed_by_next(&self) -> bool {
+        self.an.values.consumer_of(self.op_index) == Some(self.op_index + 1)
+    }
+
+    pub(super) fn imm_of(&self, slot: Slot, is64: bool) -> Option<i32> {
+        match slot {
+            Slot::Const(c) if !is64 => Some(c as u32 as i32),
+            Slot::Const(c) => i32::try_from(c as i64).ok(),
+            _ => None,
+        }
+    }
+
+    /// A counted loop's step and test in one instruction: when the
+    /// instruction just emitted (no label since) is `dst = a + imm` and the
+    /// branch tests `dst` (`br_if` on it, or on its comparison with a
+    /// register or an immediate), `i32_add_imm_br_*` does both. Returns the
+    /// offset of the add, the fused instruction and `dst`.
+    pub(super) fn add_branch(
+        &self,
+        slot: Slot,
+        pos: usize,
+        when: bool,
+    ) -> Option<(usize, Instr, Reg)> {
+        if !self.fuse {
+            return None;
+        }
+        let (at, dst, a, b) = match self.last? {
+            (at, Instr::I32AddImm(o)) => (at, o.dst, o.a, o.b),
+            (at, Instr::I32SubImm(o)) => (at, o.dst, o.a, o.b.wrapping_neg()),
+            _ => return None,
+        };
+        // The fused forms have no accumulator roles.
+        if a.is_acc() || dst.is_acc() {
+            return None;
+        }
+        let tests_dst = match slot {
+            Slot::Local(l) => Reg(l) == dst,
+            Slot::Temp => self.home(pos) == dst,
+            _ => false,
+        };
+        let fused = if tests_dst {
+            if when {
+                op::I32AddImmBrNez {
+                    dst,
+                    a,
+                    b,
+                    off: BrOff(0),
+                }
+                .into()
+            } else {
+                op::I32AddImmBrEqz {
+                    dst,
+                    a,
+                    b,
+                    off: BrOff(0),
+                }
+                .into()
+            }
+        } else {
+            let Slot::Pending(Pending::Cmp {
+                is64: false,
+                cmp,
+                a: x,
+                b: rhs,
+            }) = slot
+            else {
+                return None;
+            };
+            if x != dst {
+                return None;
+            }
+            let cmp = if when { cmp } else { cmp.inverse() };
+            match rhs {
+                Rhs::Imm(c) => cmp::add_imm_br_ri(cmp, dst, a, b, c),
+                Rhs::Reg(c) if c != dst => cmp::add_imm_br_rr(cmp, dst, a, b, c),
+                Rhs::Reg(_) => return None,
+            }
+        };
+        Some((at, fused, dst))
+    }
+
+    /// Whether the current `i32.add` of two non-constant operands computes
+    /// the address of the load right after it (then they fuse).
+    pub(super) fn add_feeds_load(&self) -> bool {
+        let len = self.stack.len();
+        self.fuse
+            && self.consumed_by_next()
+            && len >= 2
+            && self.stack[len - 2..]
+                .iter()
+                .all(|s| matches!(s, Slot::Local(_) | Slot::Temp))
+            && self
+                .an
+                .ops
+                .get(self.op_index + 1)
+                .is_some_and(|(op, _)| load_idx(op).is_some())
+    }
+
+    /// `i32.add` and the load consuming it as one `*_idx` instruction.
+    pub(super) fn add_load(&mut self) -> R<usize> {
+        let index = self.pop_reg();
+        let base = self.pop_reg();
+        self.op_index += 1;
+        self.wasm_offset = self.an.ops[self.op_index].1;
+        let (memarg, make) =
+            load_idx(&self.an.ops[self.op_index].0).ok_or(TranslateError::Env("load expected"))?;
+        let offset = self.offset(memarg)?;
+        let consumed = self.produce(|dst| make(dst, base, index, offset))?;
+        Ok(1 + consumed)
+    }
+}
+
+type MakeLoadIdx = fn(Reg, Reg, Reg, u32) -> Instr;
+
+/// The memarg and the base+index form of a load operator.
+fn load_idx(op: &Operator<'_>) -> Option<(wasmparser::MemArg, MakeLoadIdx)> {
+    macro_rules! idx {
+        ($m:expr, $I:ident) => {
+            Some(($m, |dst, base, index, offset| {
+                op::$I {
+                    dst,
+                    base,
+                    index,
+                    offset,
+                }
+                .into()
+            }))
+        };
+    }
+    use Operator as O;
+    match *op {
+        O::I32Load { memarg } => idx!(memarg, I32LoadIdx),
+        O::I64Load { memarg } => idx!(memarg, I64LoadIdx),
+        O::F32Load { memarg } => idx!(memarg, F32LoadIdx),
+        O::F64Load { memarg } => idx!(memarg, F64LoadIdx),
+        O::I32Load8S { memarg } => idx!(memarg, I32Load8SIdx),
+        O::I32Load8U { memarg } => idx!(memarg, I32Load8UIdx),
+        O::I32Load16S { memarg } => idx!(memarg, I32Load16SIdx),
+        O::I32Load16U { memarg } => idx!(memarg, I32Load16UIdx),
+        O::I64Load8S { memarg } => idx!(memarg, I64Load8SIdx),
+        O::I64Load8U { memarg } => idx!(memarg, I64Load8UIdx),
+        O::I64Load16S { memarg } => idx!(memarg, I64Load16SIdx),
+        O::I64Load16U { memarg } => idx!(memarg, I64Load16UIdx),
+        O::I64Load32S { memarg } => idx!(memarg, I64Load32SIdx),
+        O::I64Load32U { memarg } => idx!(memarg, I64Load32UIdx),
+        _ => None,
+    }
+}
