@@ -21,8 +21,9 @@
 //! continues through the renamings of the labels bound after it, exactly as
 //! control falls from one Wasm `end` into the next.
 
+use crate::flow::{Flow, FlowError, Writes};
 use crate::notes::{BindPoint, CheckNotes, Fact, Sym};
-use crate::{Access, CallArity, FuncBody, Instr, Reg};
+use crate::{CallArity, FuncBody, Instr, Reg};
 use hashbrown::{HashMap, HashSet};
 use std::fmt;
 
@@ -243,42 +244,25 @@ pub fn check(body: &FuncBody, arity: &dyn CallArity) -> Result<CheckStats, Check
 }
 
 fn decode(body: &FuncBody, notes: &CheckNotes) -> Result<Vec<Decoded>, CheckError> {
-    let mut instrs = Vec::new();
-    let mut index_of = HashMap::new();
-    for item in body.instrs() {
-        let (at, instr) = item.map_err(|b| CheckError::Malformed { at: b.0 })?;
-        index_of.insert(at, instrs.len());
-        instrs.push(Decoded {
-            at,
-            instr,
-            taken: Vec::new(),
-            fall: None,
+    let flow = Flow::decode(body).map_err(|e| CheckError::Malformed {
+        at: match e {
+            FlowError::BadInstr { at }
+            | FlowError::BadBranchTarget { at, .. }
+            | FlowError::UnknownCallee { at } => at,
+            FlowError::FallsOffEnd => body.code.len(),
+        },
+    })?;
+    let mut instrs: Vec<Decoded> = flow
+        .nodes
+        .into_iter()
+        .map(|n| Decoded {
+            at: n.at,
+            instr: n.instr,
+            taken: n.taken,
+            fall: n.fall,
             facts: 0..0,
-        });
-    }
-    if instrs.is_empty() {
-        return Err(CheckError::Malformed { at: 0 });
-    }
-    let n = instrs.len();
-    for (i, d) in instrs.iter_mut().enumerate() {
-        let mut taken = Vec::new();
-        for (entry, t) in body.branch_targets(d.at, &d.instr).into_iter().enumerate() {
-            let idx = usize::try_from(t)
-                .ok()
-                .and_then(|t| index_of.get(&t).copied())
-                .ok_or(CheckError::Malformed { at: d.at })?;
-            taken.push((idx, entry as u32));
-        }
-        let fall = if d.instr.is_terminator() {
-            None
-        } else if i + 1 < n {
-            Some(i + 1)
-        } else {
-            return Err(CheckError::Malformed { at: d.at });
-        };
-        d.taken = taken;
-        d.fall = fall;
-    }
+        })
+        .collect();
     // Facts are in code order: give each instruction its range.
     let mut k = 0;
     for d in instrs.iter_mut() {
@@ -330,10 +314,26 @@ impl Cx<'_> {
                 uses += 1;
             }
         }
-        let is_move = matches!(d.instr, Instr::Copy(_) | Instr::CopyMany(_));
+        // A copy-and-branch is a move, then a test of `cond`, which must
+        // not be the copy's destination (the checker reads before it moves).
+        let copy_branch = match d.instr {
+            Instr::CopyBrNez(o) => Some((o.dst, o.src, o.cond)),
+            Instr::CopyBrEqz(o) => Some((o.dst, o.src, o.cond)),
+            _ => None,
+        };
+        if matches!(copy_branch, Some((dst, _, cond)) if dst == cond) {
+            return Err(CheckError::Malformed { at });
+        }
+        let is_move =
+            copy_branch.is_some() || matches!(d.instr, Instr::Copy(_) | Instr::CopyMany(_));
         let (reads, writes) = self.accesses(d)?;
-        if !is_move {
-            for &r in &reads {
+        let tested: Vec<Reg> = match copy_branch {
+            Some((_, _, cond)) => vec![cond],
+            None if is_move => Vec::new(),
+            None => reads.clone(),
+        };
+        {
+            for &r in &tested {
                 let noted = facts
                     .iter()
                     .any(|&(_, f)| matches!(f, Fact::Use(u, _) if u == r));
@@ -344,19 +344,24 @@ impl Cx<'_> {
         }
         for &(_, fact) in facts {
             if let Fact::Use(reg, _) = fact {
-                if is_move || !reads.contains(&reg) {
+                if !tested.contains(&reg) {
                     return Err(CheckError::StrayUse { at, reg });
                 }
             }
         }
         match (&d.instr, &writes) {
             (Instr::Copy(o), _) => regs.copy(o.dst, o.src),
+            (Instr::CopyBrNez(_) | Instr::CopyBrEqz(_), _) => {
+                if let Some((dst, src, _)) = copy_branch {
+                    regs.copy(dst, src);
+                }
+            }
             (Instr::CopyMany(o), _) => {
                 for (k, &src) in reads.iter().enumerate() {
                     regs.copy(Reg(o.dst.0 + k as u16), src);
                 }
             }
-            (_, Writes::From(base)) => regs.clobber_from(*base),
+            (_, Writes::Call { base, .. }) => regs.clobber_from(*base),
             (_, Writes::Regs(ws)) => {
                 for &w in ws {
                     regs.clear(w);
@@ -366,7 +371,9 @@ impl Cx<'_> {
         for &(_, fact) in facts {
             if let Fact::Def(reg, sym) = fact {
                 let written = match &writes {
-                    Writes::From(_) => self.call_results(d).contains(&reg.0),
+                    Writes::Call { base, results } => {
+                        (base.0..base.0.saturating_add(*results as u16)).contains(&reg.0)
+                    }
                     Writes::Regs(ws) => ws.contains(&reg),
                 };
                 if !written || is_move {
@@ -379,68 +386,25 @@ impl Cx<'_> {
         Ok(uses)
     }
 
-    fn call_results(&self, d: &Decoded) -> std::ops::Range<u16> {
-        let (base, results) = match &d.instr {
-            Instr::Call(o) => (o.base, self.arity.func(o.func).map_or(0, |a| a.1)),
-            Instr::CallIndirect(o) => (o.base, self.arity.ty(o.ty).map_or(0, |a| a.1)),
-            _ => return 0..0,
-        };
-        base.0..base.0.saturating_add(results as u16)
-    }
-
-    /// Registers read and written by the instruction, implicit ranges
-    /// included.
+    /// Registers read and written by the instruction ([`Instr::effects`]),
+    /// all inside the frame.
     fn accesses(&self, d: &Decoded) -> Result<(Vec<Reg>, Writes), CheckError> {
         let at = d.at;
-        let span = |base: Reg, len: u32| (0..len).map(move |k| Reg(base.0.wrapping_add(k as u16)));
         let frame = self.body.frame_size as usize;
-        let (reads, writes) = match &d.instr {
-            Instr::Call(o) => {
-                let (p, _) = self
-                    .arity
-                    .func(o.func)
-                    .ok_or(CheckError::Malformed { at })?;
-                (span(o.base, p).collect(), Writes::From(o.base))
-            }
-            Instr::CallIndirect(o) => {
-                let (p, _) = self.arity.ty(o.ty).ok_or(CheckError::Malformed { at })?;
-                let mut reads = vec![o.index];
-                reads.extend(span(o.base, p));
-                (reads, Writes::From(o.base))
-            }
-            Instr::Return(_) => (
-                span(Reg(0), u32::from(self.body.num_results)).collect(),
-                Writes::Regs(Vec::new()),
-            ),
-            Instr::ReturnSpan(o) => (
-                span(o.src, u32::from(o.len)).collect(),
-                Writes::Regs(Vec::new()),
-            ),
-            Instr::CopyMany(o) => (
-                crate::copy_many_sources(&self.body.code, at, o.len)
-                    .ok_or(CheckError::Malformed { at })?,
-                Writes::Regs(span(o.dst, u32::from(o.len)).collect()),
-            ),
-            instr => {
-                let mut reads = Vec::new();
-                let mut writes = Vec::new();
-                instr.for_each_reg(|r, access| match access {
-                    Access::Read => reads.push(r),
-                    Access::Write => writes.push(r),
-                });
-                (reads, Writes::Regs(writes))
-            }
-        };
+        let effects = d
+            .instr
+            .effects(self.body, at, self.arity)
+            .map_err(|_| CheckError::Malformed { at })?;
         let outside = |r: &Reg| !r.is_acc() && r.index() >= frame;
-        let out_of_frame = reads.iter().any(outside)
-            || match &writes {
-                Writes::From(b) => b.index() >= frame,
+        let out_of_frame = effects.reads.iter().any(outside)
+            || match &effects.writes {
+                Writes::Call { base, .. } => base.index() >= frame,
                 Writes::Regs(ws) => ws.iter().any(outside),
             };
         if out_of_frame {
             return Err(CheckError::Malformed { at });
         }
-        Ok((reads, writes))
+        Ok((effects.reads, effects.writes))
     }
 
     /// The state arriving at instruction `t` through entry `entry` of the
@@ -497,12 +461,6 @@ impl Cx<'_> {
         }
         Ok(state)
     }
-}
-
-enum Writes {
-    Regs(Vec<Reg>),
-    /// A call: every register from here up is the callee's.
-    From(Reg),
 }
 
 /// On an edge into a label: each phi now names whatever its value names.

@@ -18,7 +18,9 @@
 //! the executed pairs of CoreMark and the rust and sightglass benchmarks
 //! (benches/FINDINGS.md): `I32AddShlImm` is `a + (b << c)` (indexing),
 //! `I32ShrUAndImm` is `(a >> b) & c` (bit fields), `I32AddAddImm` is
-//! `a + b + c`, `I32MulAdd` is `a * b + c`. `CopyMany` is followed by
+//! `a + b + c`, `I32MulAdd` is `a * b + c`. `CopyBr{Nez,Eqz}` copy `src` to
+//! `dst`, then branch on `cond` (never `dst`): a `local.set` of a local
+//! followed by the `br_if` of a loop, the most executed pair of CoreMark. `CopyMany` is followed by
 //! `len` source registers (`u16` each) and copies source `k` to `dst + k`,
 //! in that order; the translator groups only independent copies (no copy
 //! reads another's destination), so the order is never observable.
@@ -38,6 +40,8 @@ macro_rules! for_each_instr {
         BrNez64 = br_nez64 [x] { cond: Reg, off: BrOff }
         BrEqz64 = br_eqz64 [x] { cond: Reg, off: BrOff }
         BrTable = br_table { index: Reg, len: u32 }
+        CopyBrNez = copy_br_nez { dst: Reg, src: Reg, cond: Reg, off: BrOff }
+        CopyBrEqz = copy_br_eqz { dst: Reg, src: Reg, cond: Reg, off: BrOff }
         BrI32Eq = br_i32_eq [xy] { a: Reg, b: Reg, off: BrOff }
         BrI32EqImm = br_i32_eq_imm [x] { a: Reg, b: i32, off: BrOff }
         BrI32Ne = br_i32_ne [xy] { a: Reg, b: Reg, off: BrOff }

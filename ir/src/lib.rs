@@ -9,6 +9,7 @@
 mod body;
 pub mod check;
 mod disasm;
+pub mod flow;
 mod instrs;
 pub mod notes;
 pub mod operand;

@@ -12,9 +12,9 @@
 //!   decoder has already checked that it appears only in the roles its
 //!   instruction's mode names.
 
-use crate::{Access, FuncBody, Instr, Reg};
+use crate::flow::{Flow, FlowError, Node, Writes};
+use crate::{FuncBody, Reg};
 use bitvec::prelude::*;
-use std::collections::HashMap;
 use std::fmt;
 
 /// Parameter and result counts of call targets, supplied by the module.
@@ -59,63 +59,24 @@ impl fmt::Display for VerifyError {
 
 impl std::error::Error for VerifyError {}
 
-struct Decoded {
-    at: usize,
-    instr: Instr,
-    targets: Vec<usize>,
-}
-
 /// Verifies `body`; see the module documentation for what is checked.
 pub fn verify(body: &FuncBody, arity: &dyn CallArity) -> Result<(), VerifyError> {
-    let mut instrs = Vec::new();
-    let mut index_of = HashMap::new();
-    for item in body.instrs() {
-        let (at, instr) = item.map_err(|b| VerifyError::BadInstr { at: b.0 })?;
-        index_of.insert(at, instrs.len());
-        instrs.push(Decoded {
-            at,
-            instr,
-            targets: Vec::new(),
-        });
-    }
-    for i in 0..instrs.len() {
-        let d = &instrs[i];
-        let mut targets = Vec::new();
-        for t in body.branch_targets(d.at, &d.instr) {
-            let idx = usize::try_from(t)
-                .ok()
-                .and_then(|t| index_of.get(&t).copied())
-                .ok_or(VerifyError::BadBranchTarget {
-                    at: d.at,
-                    target: t,
-                })?;
-            targets.push(idx);
-        }
-        if !d.instr.is_terminator() {
-            if i + 1 >= instrs.len() {
-                return Err(VerifyError::FallsOffEnd);
-            }
-            targets.push(i + 1);
-        }
-        instrs[i].targets = targets;
-    }
-    if instrs.is_empty() {
-        return Err(VerifyError::FallsOffEnd);
-    }
+    let flow = Flow::decode(body)?;
+    let instrs = &flow.nodes;
 
     // Block leaders: the entry, every branch target, and every instruction
     // after one that branches.
     let mut leader = bitvec![0; instrs.len()];
     leader.set(0, true);
     for (i, d) in instrs.iter().enumerate() {
-        let branches = d.instr.is_terminator() || d.targets.len() > 1;
-        for &t in &d.targets {
-            if branches {
+        let branches = d.instr.is_terminator() || !d.taken.is_empty();
+        if branches {
+            for t in d.successors() {
                 leader.set(t, true);
             }
-        }
-        if branches && i + 1 < instrs.len() {
-            leader.set(i + 1, true);
+            if i + 1 < instrs.len() {
+                leader.set(i + 1, true);
+            }
         }
     }
 
@@ -138,12 +99,13 @@ pub fn verify(body: &FuncBody, arity: &dyn CallArity) -> Result<(), VerifyError>
         loop {
             let d = &instrs[i];
             transfer(body, arity, d, &mut state)?;
-            let falls_to_leader = d.targets.iter().all(|&t| leader[t]);
-            if d.targets.len() == 1 && !falls_to_leader {
-                i = d.targets[0];
-                continue;
+            if let (true, Some(f)) = (d.taken.is_empty(), d.fall) {
+                if !leader[f] {
+                    i = f;
+                    continue;
+                }
             }
-            for &t in &d.targets {
+            for t in d.successors() {
                 let changed = match &mut entry_state[t] {
                     slot @ None => {
                         *slot = Some(state.clone());
@@ -169,108 +131,65 @@ pub fn verify(body: &FuncBody, arity: &dyn CallArity) -> Result<(), VerifyError>
 fn transfer(
     body: &FuncBody,
     arity: &dyn CallArity,
-    d: &Decoded,
+    d: &Node,
     state: &mut BitVec,
 ) -> Result<(), VerifyError> {
     let at = d.at;
     let frame = body.frame_size as usize;
     // The accumulator's bit follows the frame's.
     let slot = |r: Reg| if r.is_acc() { frame } else { r.index() };
-    let read = |state: &BitVec, r: usize| -> Result<(), VerifyError> {
-        if r >= frame {
-            return Err(VerifyError::RegOutsideFrame { at, reg: r as u32 });
-        }
-        if !state[r] {
-            return Err(VerifyError::UndefinedRead { at, reg: r as u32 });
-        }
-        Ok(())
-    };
-    let span = |base: Reg, params: u32, results: u32, state: &mut BitVec| {
-        let base = base.index();
-        for r in base..base + params as usize {
-            read(state, r)?;
-        }
-        let end = base + results as usize;
-        if end > frame {
+    let effects = d.instr.effects(body, at, arity)?;
+    for &r in &effects.reads {
+        if !r.is_acc() && r.index() >= frame {
             return Err(VerifyError::RegOutsideFrame {
                 at,
-                reg: end as u32 - 1,
+                reg: r.0 as u32,
             });
         }
-        state[base..].fill(false);
-        state[base..end].fill(true);
-        Ok(())
-    };
-    match &d.instr {
-        Instr::Call(o) => {
-            let (p, r) = arity
-                .func(o.func)
-                .ok_or(VerifyError::UnknownCallee { at })?;
-            return span(o.base, p, r, state);
+        if !state[slot(r)] {
+            return Err(VerifyError::UndefinedRead {
+                at,
+                reg: r.0 as u32,
+            });
         }
-        Instr::CallIndirect(o) => {
-            read(state, o.index.index())?;
-            let (p, r) = arity.ty(o.ty).ok_or(VerifyError::UnknownCallee { at })?;
-            return span(o.base, p, r, state);
-        }
-        Instr::Return(_) => {
-            for r in 0..body.num_results as usize {
-                read(state, r)?;
-            }
-            return Ok(());
-        }
-        Instr::ReturnSpan(o) => {
-            for r in o.src.index()..o.src.index() + o.len as usize {
-                read(state, r)?;
-            }
-            return Ok(());
-        }
-        Instr::CopyMany(o) => {
-            let sources = crate::copy_many_sources(&body.code, at, o.len)
-                .ok_or(VerifyError::BadInstr { at })?;
-            for (k, src) in sources.iter().enumerate() {
-                read(state, src.index())?;
-                let dst = o.dst.index() + k;
-                if dst >= frame {
+    }
+    match effects.writes {
+        Writes::Regs(ws) => {
+            for w in ws {
+                if !w.is_acc() && w.index() >= frame {
                     return Err(VerifyError::RegOutsideFrame {
                         at,
-                        reg: dst as u32,
+                        reg: w.0 as u32,
                     });
                 }
-                state.set(dst, true);
+                state.set(slot(w), true);
             }
-            return Ok(());
         }
-        _ => {}
-    }
-    let mut result = Ok(());
-    let mut writes = Vec::new();
-    d.instr.for_each_reg(|r, access| {
-        if result.is_err() {
-            return;
-        }
-        match access {
-            Access::Read if r.is_acc() => {
-                if !state[frame] {
-                    result = Err(VerifyError::UndefinedRead {
-                        at,
-                        reg: r.0 as u32,
-                    });
-                }
-            }
-            Access::Read => result = read(state, r.index()),
-            Access::Write if !r.is_acc() && r.index() >= frame => {
-                result = Err(VerifyError::RegOutsideFrame {
+        Writes::Call { base, results } => {
+            let end = base.index() + results as usize;
+            if base.index() > frame || end > frame {
+                return Err(VerifyError::RegOutsideFrame {
                     at,
-                    reg: r.0 as u32,
-                })
+                    reg: end.max(base.index() + 1) as u32 - 1,
+                });
             }
-            Access::Write => writes.push(slot(r)),
+            // Clears the accumulator's bit too: it lies past the frame.
+            state[base.index()..].fill(false);
+            state[base.index()..end].fill(true);
         }
-    });
-    result?;
-    for w in writes {
-        state.set(w, true);
     }
     Ok(())
+}
+
+impl From<FlowError> for VerifyError {
+    fn from(e: FlowError) -> VerifyError {
+        match e {
+            FlowError::BadInstr { at } => VerifyError::BadInstr { at },
+            FlowError::BadBranchTarget { at, target } => {
+                VerifyError::BadBranchTarget { at, target }
+            }
+            FlowError::FallsOffEnd => VerifyError::FallsOffEnd,
+            FlowError::UnknownCallee { at } => VerifyError::UnknownCallee { at },
+        }
+    }
 }

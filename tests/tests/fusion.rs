@@ -2318,3 +2318,96 @@ fn eqz_of_a_comparison_is_the_opposite_comparison() {
     assert_eq!(fx.call::<(f64, f64), i32>("not_flt", (f64::NAN, 1.0)), 1);
     assert_eq!(fx.call::<(f64, f64), i32>("not_flt", (0.5, 1.0)), 0);
 }
+
+/// Regression: with checker notes off (the default outside tests), reading
+/// a pooled constant looked up its checker symbol, which only exists with
+/// notes on, and panicked.
+#[test]
+fn pooled_constants_translate_without_checker_notes() {
+    use regwasm::{Config, Engine, Linker, Module, Store};
+    let mut config = Config::default();
+    config
+        .eager_translation(true)
+        .verify(true)
+        .symbolic_check(false);
+    let engine = Engine::new(&config);
+    let module = Module::new(
+        &engine,
+        r#"(module
+  (func (export "scale") (param f64 i32) (result f64)
+    (loop
+      (local.set 0 (f64.mul (local.get 0) (f64.const 1.5)))
+      (br_if 0 (local.tee 1 (i32.sub (local.get 1) (i32.const 1)))))
+    local.get 0))"#,
+    )
+    .expect("translates with notes off");
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let scale = instance
+        .get_typed_func::<(f64, i32), f64>(&store, "scale")
+        .unwrap();
+    assert_eq!(
+        scale.call(&mut store, (2.0, 3)).unwrap(),
+        2.0 * 1.5 * 1.5 * 1.5
+    );
+    assert!(module.disassemble(0).unwrap().contains("const r"));
+}
+
+#[test]
+fn a_copy_before_a_branch_is_one_instruction() {
+    let mut fx = Fixture::new(
+        r#"(module
+  ;; The loop's last move and its back edge: copy_br_nez.
+  (func (export "fib") (param $n i32) (result i32) (local $a i32) (local $b i32) (local $t i32)
+    (local.set $b (i32.const 1))
+    (block
+      (br_if 0 (i32.eqz (local.get $n)))
+      (loop
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (local.set $t (i32.add (local.get $a) (local.get $b)))
+        (local.set $a (local.get $b))
+        (local.set $b (local.get $t))
+        (br_if 0 (local.get $n))))
+    local.get $a)
+  ;; The exit test after the moves: copy_br_eqz.
+  (func (export "fib_exit") (param $n i32) (result i32) (local $a i32) (local $b i32) (local $t i32)
+    (local.set $b (i32.const 1))
+    (block
+      (loop
+        (br_if 1 (i32.eqz (local.get $n)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (local.set $t (i32.add (local.get $a) (local.get $b)))
+        (local.set $a (local.get $b))
+        (local.set $b (local.get $t))
+        (br_if 1 (i32.eqz (local.get $n)))
+        (br 0)))
+    local.get $a)
+  ;; The branch tests the register the copy writes: not fused.
+  (func (export "tests_dst") (param i32 i32) (result i32)
+    (block
+      (local.set 0 (local.get 1))
+      (br_if 0 (local.get 0))
+      (local.set 0 (i32.const 7)))
+    local.get 0))"#,
+    );
+    insta::assert_snapshot!(
+        "a_copy_before_a_branch_is_one_instruction",
+        fx.all_listings()
+    );
+    fx.expect_ops("fib", &["copy_br_nez"], &[]);
+    fx.expect_ops("fib_exit", &["copy_br_eqz"], &[]);
+    fx.expect_ops("tests_dst", &["copy", "br_nez"], &["copy_br_nez"]);
+    let fib = |n: u32| {
+        (0..n)
+            .fold((0u32, 1u32), |(a, b), _| (b, a.wrapping_add(b)))
+            .0
+    };
+    for n in [0, 1, 2, 10, 47] {
+        assert_eq!(fx.call::<u32, u32>("fib", n), fib(n), "fib {n}");
+        assert_eq!(fx.call::<u32, u32>("fib_exit", n), fib(n), "fib_exit {n}");
+    }
+    assert_eq!(fx.call::<(i32, i32), i32>("tests_dst", (1, 0)), 7);
+    assert_eq!(fx.call::<(i32, i32), i32>("tests_dst", (1, 5)), 5);
+}

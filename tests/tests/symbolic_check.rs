@@ -272,21 +272,59 @@ fn rejects_a_loop_back_edge_that_carries_a_stale_value() {
     check(&body, &m).expect("the real translation is right");
     // Seed the bug: that move becomes a no-op, so the first parameter keeps
     // the previous iteration's a.
+    // The move is either a `copy` before the back edge or the copy half of
+    // the back edge itself (`copy_br_nez`).
     let all = instrs(&body);
-    let (at, copy) = all
+    let (at, broken) = all
         .windows(2)
         .find_map(|w| match (&w[0].1, &w[1].1) {
             (Instr::Copy(c), br) if br.branch_offset().is_some_and(|o| o.0 < 0) => {
-                Some((w[0].0, *c))
+                let mut c = *c;
+                c.src = c.dst;
+                Some((w[0].0, Instr::from(c)))
+            }
+            (Instr::CopyBrNez(c), _) if { c.off }.0 < 0 => {
+                let mut c = *c;
+                c.src = c.dst;
+                Some((w[0].0, Instr::from(c)))
             }
             _ => None,
         })
         .unwrap_or_else(|| panic!("no move before the back edge in\n{}", disassemble(&body)));
-    let mut copy = copy;
-    copy.src = copy.dst;
-    patch(&mut body, at, copy.into());
+    patch(&mut body, at, broken);
     match checker_rejects(&m, &body) {
         CheckError::WrongValue { .. } => {}
+        other => panic!("unexpected objection: {other}"),
+    }
+}
+
+#[test]
+fn rejects_a_copy_and_branch_that_tests_its_own_destination() {
+    // The checker reads `cond` before it moves `src`; the VM moves first.
+    // The translator never tests the copy's destination, and a body that
+    // does is refused rather than checked in the wrong order.
+    let m = module(
+        r#"(module
+  (func (export "f") (param i32 i32) (result i32) (local i32)
+    (loop
+      (local.set 1 (i32.sub (local.get 1) (i32.const 1)))
+      (local.set 2 (local.get 0))
+      (br_if 0 (local.get 1)))
+    local.get 2))"#,
+    );
+    let mut body = noted(&m);
+    check(&body, &m).expect("the real translation is right");
+    let (at, mut fused) = instrs(&body)
+        .into_iter()
+        .find_map(|(at, i)| match i {
+            Instr::CopyBrNez(c) => Some((at, c)),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no copy_br_nez in\n{}", disassemble(&body)));
+    fused.cond = fused.dst;
+    patch(&mut body, at, fused.into());
+    match checker_rejects(&m, &body) {
+        CheckError::Malformed { .. } => {}
         other => panic!("unexpected objection: {other}"),
     }
 }

@@ -15,13 +15,15 @@ mod fuse;
 mod ipair;
 mod locals;
 mod ops;
+mod record;
 mod stack;
 
 use self::fpair::FOp;
+use self::record::Recorder;
 use crate::analysis::{Analysis, Node, NodeKind};
 use crate::cmp::{self, Cmp, FCmp, Pending, Rhs};
 use crate::labels::{Label, Labels};
-use crate::notes::{FramePhis, NoteState};
+use crate::notes::FramePhis;
 use crate::scratch::{self, Scratch};
 use crate::{ModuleEnv, TranslateError, TranslateOptions};
 use regwasm_ir::{op, BrOff, FuncBody, Instr, Operand, Reg, SourceMap, Sym, TrapCode};
@@ -127,14 +129,16 @@ fn emit(
         fuel: opts.fuel,
         interruptible: opts.interruptible,
         fuel_point: None,
-        notes: opts.check.then(|| Box::new(NoteState::new(an.num_locals))),
+        notes: Recorder::new(opts.check, an.num_locals),
         last: None,
     };
-    if e.notes.is_some() {
-        let regs: Vec<Reg> = (0..consts.len()).map(|k| e.const_reg(k)).collect();
-        if let Some(n) = e.notes.as_mut() {
-            e.const_syms = regs.into_iter().map(|r| n.entry_value(r)).collect();
-        }
+    if e.notes.is_on() {
+        e.const_syms = (0..consts.len())
+            .map(|k| {
+                let reg = e.const_reg(k);
+                e.notes.entry_value(reg)
+            })
+            .collect();
     }
     let func_label = e.labels.new_label();
     e.ctrl.push(Ctrl {
@@ -154,9 +158,7 @@ fn emit(
     while i < an.ops.len() {
         e.op_index = i;
         e.wasm_offset = an.ops[i].1;
-        if let Some(n) = e.notes.as_mut() {
-            n.clear_reads();
-        }
+        e.notes.clear_reads();
         i += e.translate_op(&an.ops[i].0)?;
     }
     e.op_index = an.ops.len();
@@ -178,7 +180,7 @@ fn emit(
         num_results: num_results as u16,
         frame_size: frame_size as u32,
         source_map: e.source_map,
-        notes: e.notes.map(|n| Box::new(n.finish())),
+        notes: e.notes.finish(),
     })
 }
 
@@ -214,7 +216,7 @@ struct Emitter<'a, 'e> {
     /// The open fuel charge: its amount field and first operator.
     fuel_point: Option<(usize, usize)>,
     /// Claims for the symbolic checker, when asked for.
-    notes: Option<Box<NoteState>>,
+    notes: Recorder,
     /// The last instruction emitted and its offset, while no label has been
     /// bound after it (so a branch may still fuse into it).
     last: Option<(usize, Instr)>,

@@ -17,7 +17,7 @@ impl Emitter<'_, '_> {
         let end = self.code.len();
         self.labels
             .use_label(&mut self.code, label, end - BrOff::SIZE, end);
-        self.notes.as_mut().map(|n| n.edge(at, 0, label, pairs))
+        self.notes.edge(at, 0, label, pairs)
     }
 
     /// Binds `label` here; `fall` renames for control falling into it
@@ -26,18 +26,14 @@ impl Emitter<'_, '_> {
         self.last = None;
         let pos = self.code.len();
         self.labels.bind(&mut self.code, label, pos);
-        if let Some(n) = self.notes.as_mut() {
-            n.bind(label, pos, fall);
-        }
+        self.notes.bind(label, pos, fall);
     }
 
     /// The renaming for a branch to frame `idx` carrying the top `arity`
     /// values (empty without notes).
     pub(super) fn frame_pairs(&self, idx: usize, arity: usize) -> Vec<(Sym, Sym)> {
-        match &self.notes {
-            Some(n) => n.pairs(&self.ctrl[idx].phis, self.stack.len() - arity),
-            None => Vec::new(),
-        }
+        self.notes
+            .pairs(&self.ctrl[idx].phis, self.stack.len() - arity)
     }
 
     /// At function entries and loop headers, which every non-terminating
@@ -79,14 +75,12 @@ impl Emitter<'_, '_> {
         label: Label,
         pairs: Vec<(Sym, Sym)>,
     ) -> Option<usize> {
-        if let (Some(n), Slot::Pending(_)) = (self.notes.as_mut(), slot) {
-            n.unstash_reads(pos);
+        if let Slot::Pending(_) = slot {
+            self.notes.unstash_reads(pos);
         }
         if let Some((at, fused, dst)) = self.add_branch(slot, pos, when) {
             // The fused test reads the sum it computes, not register `dst`.
-            if let Some(n) = self.notes.as_mut() {
-                n.forget_reads_of(dst);
-            }
+            self.notes.forget_reads_of(dst);
             // Re-emitted in the add's place, so the branch sits at `at`.
             self.code.truncate(at);
             return self.emit_branch(fused, label, pairs);
@@ -364,7 +358,7 @@ impl Emitter<'_, '_> {
         let label = self.labels.new_label();
         let height = self.stack.len() - params;
         let an = self.an;
-        let mut phis = match self.notes.as_mut() {
+        let mut phis = match self.notes.on() {
             Some(n) => {
                 let locals = n.written_locals(an, &node);
                 let values = if kind == NodeKind::Loop {
@@ -379,15 +373,13 @@ impl Emitter<'_, '_> {
         let mut else_label = None;
         match kind {
             NodeKind::Loop => {
-                let fall = self.notes.as_ref().map(|n| n.pairs(&phis, height));
+                let fall = self.notes.is_on().then(|| self.notes.pairs(&phis, height));
                 self.bind(label, fall);
-                if let Some(n) = self.notes.as_mut() {
-                    n.enter_phis(&phis, height);
-                }
+                self.notes.enter_phis(&phis, height);
                 self.safepoint();
             }
             NodeKind::If => {
-                if let Some(n) = self.notes.as_ref() {
+                if let Some(n) = self.notes.get() {
                     phis.entry_values = (0..params).map(|k| n.sym(height + k)).collect();
                     phis.entry_locals = phis
                         .locals
@@ -456,10 +448,8 @@ impl Emitter<'_, '_> {
             let sym = entry_values.get(k).copied().unwrap_or_default();
             self.push_sym(Slot::Temp, sym)?;
         }
-        if let Some(n) = self.notes.as_mut() {
-            for (x, s) in entry_locals {
-                n.locals[x as usize] = s;
-            }
+        for (x, s) in entry_locals {
+            self.notes.set_local(x, s);
         }
         let f = self.current();
         f.else_label = None;
@@ -490,7 +480,7 @@ impl Emitter<'_, '_> {
         // What falls out of the node's last instruction: into the label, or
         // (a loop) straight on with the values just moved.
         let mut fall = reachable.then(|| self.frame_pairs(idx, results));
-        let fallen: Vec<Sym> = match (&self.notes, reachable) {
+        let fallen: Vec<Sym> = match (self.notes.get(), reachable) {
             (Some(n), true) => {
                 let top = self.stack.len() - results;
                 (0..results).map(|k| n.sym(top + k)).collect()
@@ -505,7 +495,7 @@ impl Emitter<'_, '_> {
             let pos = self.code.len();
             self.last = None;
             self.labels.bind(&mut self.code, l, pos);
-            if let Some(n) = self.notes.as_mut() {
+            if let Some(n) = self.notes.on() {
                 let phis = &self.ctrl[idx].phis;
                 if let Some(edge) = phis.else_edge {
                     let mut pairs: Vec<(Sym, Sym)> = phis
@@ -527,7 +517,7 @@ impl Emitter<'_, '_> {
         }
         if kind != NodeKind::Loop {
             reaches_end |= self.labels.has_uses(label);
-            if let Some(n) = self.notes.as_mut() {
+            if let Some(n) = self.notes.on() {
                 n.prune(label, &mut fall, &mut self.ctrl[idx].phis);
             }
             self.bind(label, fall);
@@ -543,9 +533,9 @@ impl Emitter<'_, '_> {
                 };
                 self.push_sym(Slot::Temp, sym)?;
             }
-            if let (Some(n), true) = (self.notes.as_mut(), kind != NodeKind::Loop) {
+            if kind != NodeKind::Loop {
                 for &(x, phi) in &f.phis.locals {
-                    n.locals[x as usize] = phi;
+                    self.notes.set_local(x, phi);
                 }
             }
         } else {
@@ -606,9 +596,7 @@ impl Emitter<'_, '_> {
             };
             self.labels
                 .use_label(&mut self.code, label, base + i * BrOff::SIZE, base);
-            if let Some(n) = self.notes.as_mut() {
-                n.edge(at, i as u32, label, pairs);
-            }
+            self.notes.edge(at, i as u32, label, pairs);
         }
         for depth in stub_order {
             self.bind(stubs[&depth], None);

@@ -9,23 +9,22 @@ impl Emitter<'_, '_> {
     }
 
     pub(super) fn emit_instr(&mut self, instr: Instr) -> usize {
-        let (instr, fused) = self.through_acc(instr);
+        let (mut instr, mut fused) = self.through_acc(instr);
+        if let Some(f) = self.copy_branch(&instr) {
+            (instr, fused) = (f, true);
+        }
         if let Some(at) = self.merge_copy(&instr) {
-            if let Some(n) = self.notes.as_mut() {
-                n.attach(at, &instr);
-            }
+            self.notes.attach(at, &instr);
             return at;
         }
         let at = self.code.len();
         // A fused pair takes the place (and the source position) of its
-        // first instruction.
+        // first instruction (`through_acc`, `copy_branch`).
         if !fused {
             self.source_map.push(at, self.wasm_offset);
         }
         instr.encode(&mut self.code);
-        if let Some(n) = self.notes.as_mut() {
-            n.attach(at, &instr);
-        }
+        self.notes.attach(at, &instr);
         self.last = Some((at, instr));
         at
     }

@@ -105,10 +105,7 @@ impl Emitter<'_, '_> {
             let b = self.pop_reg();
             let a = self.pop_reg();
             let y = Reg(y as u16);
-            if let Some(n) = self.notes.as_mut() {
-                let sym = n.locals[y.0 as usize];
-                n.read_sym(y, sym);
-            }
+            self.notes.read_local(y);
             let shape = Shape {
                 is64,
                 o1,

@@ -39,16 +39,49 @@ impl Emitter<'_, '_> {
         self.code.truncate(at);
         let prev = prev.with_acc_dst();
         if let Some(fused) = ipair::fuse(&prev, &next) {
-            if let Some(n) = self.notes.as_mut() {
-                n.fuse_with_last(at, r);
-            }
+            self.notes.fuse_with_last(at, r);
             return (fused, true);
         }
         prev.encode(&mut self.code);
-        if let Some(n) = self.notes.as_mut() {
-            n.move_to_acc(at, r);
-        }
+        self.notes.move_to_acc(at, r);
         (next, false)
+    }
+
+    /// A copy followed by a branch on another register (a loop's
+    /// `local.set` and its `br_if`): when the instruction just emitted (no
+    /// label since) is a `copy` and `next` a `br_nez`/`br_eqz` that does not
+    /// test the copy's destination, the copy is removed and the fused
+    /// `copy_br_*` returned, to be emitted in its place.
+    pub(super) fn copy_branch(&mut self, next: &Instr) -> Option<Instr> {
+        if !self.fuse {
+            return None;
+        }
+        let (at, Instr::Copy(c)) = self.last? else {
+            return None;
+        };
+        let (dst, src) = (c.dst, c.src);
+        let fused: Instr = match *next {
+            Instr::BrNez(b) if { b.cond } != dst => op::CopyBrNez {
+                dst,
+                src,
+                cond: b.cond,
+                off: b.off,
+            }
+            .into(),
+            Instr::BrEqz(b) if { b.cond } != dst => op::CopyBrEqz {
+                dst,
+                src,
+                cond: b.cond,
+                off: b.off,
+            }
+            .into(),
+            _ => return None,
+        };
+        if dst.is_acc() || src.is_acc() || !fused.acc_allowed() {
+            return None;
+        }
+        self.code.truncate(at);
+        Some(fused)
     }
 
     /// Adjacent independent copies (call arguments, multi-value moves) as

@@ -72,9 +72,8 @@ impl Emitter<'_, '_> {
                 Slot::Const(c) => self.emit_const_of(dst, c, pos),
                 Slot::Pending(p) => self.emit_pending_of(dst, p, pos),
             }
-            if let Some(n) = self.notes.as_mut() {
-                n.locals[local as usize] = n.sym(pos);
-            }
+            let sym = self.notes.sym(pos);
+            self.notes.set_local(local, sym);
         }
         if tee {
             self.push(Slot::Local(local as u16))?;

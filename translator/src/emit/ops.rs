@@ -28,20 +28,15 @@ impl Emitter<'_, '_> {
 
     /// A fresh symbol for a value the next instruction writes into `dst`.
     pub(super) fn def_fresh(&mut self, dst: Reg) -> Sym {
-        match self.notes.as_mut() {
-            Some(n) => {
-                let sym = n.fresh();
-                n.def(dst, sym);
-                sym
-            }
-            None => Sym::default(),
-        }
+        let sym = self.notes.fresh();
+        self.notes.def(dst, sym);
+        sym
     }
 
     /// Finishes result `sym`; returns how many operators were consumed.
     pub(super) fn finish(&mut self, kind: ResultKind, sym: Sym) -> R<usize> {
-        if let (Some(n), ResultKind::Set(l) | ResultKind::Tee(l)) = (self.notes.as_mut(), kind) {
-            n.locals[l as usize] = sym;
+        if let ResultKind::Set(l) | ResultKind::Tee(l) = kind {
+            self.notes.set_local(u32::from(l), sym);
         }
         match kind {
             ResultKind::Temp => {
@@ -179,9 +174,7 @@ impl Emitter<'_, '_> {
             if let Some(p) = inverse {
                 let (_, pos) = self.pop();
                 // The test's operand reads move on to the opposite test.
-                if let Some(n) = self.notes.as_mut() {
-                    n.unstash_reads(pos);
-                }
+                self.notes.unstash_reads(pos);
                 return self.pending_or_emit(p);
             }
         }
@@ -222,7 +215,7 @@ impl Emitter<'_, '_> {
         let base_pos = self.stack.len() - params;
         let base = self.home(base_pos);
         let mut result_syms = Vec::new();
-        if self.notes.is_some() {
+        if self.notes.is_on() {
             for pos in base_pos..base_pos + params {
                 self.note_read(self.home(pos), pos);
             }
@@ -249,8 +242,8 @@ impl Emitter<'_, '_> {
         let (sa, pa) = self.pop();
         let b = self.operand(sb, pb);
         let a = self.operand(sa, pa);
-        if let (Some(n), Slot::Pending(_)) = (self.notes.as_mut(), sc) {
-            n.unstash_reads(pc);
+        if let Slot::Pending(_) = sc {
+            self.notes.unstash_reads(pc);
         }
         match sc {
             Slot::Pending(Pending::Cmp {
@@ -271,9 +264,7 @@ impl Emitter<'_, '_> {
                         let r = self.home(pc + 2);
                         let sym = self.def_fresh(r);
                         self.emit_const(r, imm as i64 as u64);
-                        if let Some(n) = self.notes.as_mut() {
-                            n.read_sym(r, sym);
-                        }
+                        self.notes.read_sym(r, sym);
                         r
                     }
                 };

@@ -17,10 +17,9 @@ impl Emitter<'_, '_> {
 
     /// Pushes a new value: a local's current value or a fresh one.
     pub(super) fn push(&mut self, slot: Slot) -> R {
-        let sym = match (&mut self.notes, slot) {
-            (Some(n), Slot::Local(l)) => n.locals[l as usize],
-            (Some(n), _) => n.fresh(),
-            (None, _) => Sym::default(),
+        let sym = match slot {
+            Slot::Local(l) => self.notes.local(u32::from(l)),
+            _ => self.notes.fresh(),
         };
         self.push_sym(slot, sym)
     }
@@ -28,12 +27,7 @@ impl Emitter<'_, '_> {
     /// Pushes the value `sym` (meaningful only with notes).
     pub(super) fn push_sym(&mut self, slot: Slot, sym: Sym) -> R {
         let pos = self.stack.len();
-        if let Some(n) = self.notes.as_mut() {
-            n.set_sym(pos, sym);
-            if let Slot::Pending(_) = slot {
-                n.stash_reads(pos);
-            }
-        }
+        self.notes.push(pos, sym, matches!(slot, Slot::Pending(_)));
         if self.temp_base as usize + pos + 2 > u16::MAX as usize {
             return Err(TranslateError::TooManyRegisters(
                 self.temp_base as u64 + pos as u64 + 2,
@@ -83,8 +77,9 @@ impl Emitter<'_, '_> {
             Slot::Const(c) => {
                 if let Some(k) = self.consts.iter().position(|&x| x == c) {
                     let reg = self.const_reg(k);
-                    if let Some(n) = self.notes.as_mut() {
-                        n.read_sym(reg, self.const_syms[k]);
+                    // Symbols of pooled constants exist only with notes on.
+                    if let Some(&sym) = self.const_syms.get(k) {
+                        self.notes.read_sym(reg, sym);
                     }
                     return reg;
                 }
@@ -98,17 +93,13 @@ impl Emitter<'_, '_> {
                 dst
             }
         };
-        if let Some(n) = self.notes.as_mut() {
-            n.read(reg, pos);
-        }
+        self.notes.read(reg, pos);
         reg
     }
 
     /// The next instruction reads the value at stack position `pos` from `reg`.
     pub(super) fn note_read(&mut self, reg: Reg, pos: usize) {
-        if let Some(n) = self.notes.as_mut() {
-            n.read(reg, pos);
-        }
+        self.notes.read(reg, pos);
     }
 
     pub(super) fn pop_reg(&mut self) -> Reg {
@@ -125,20 +116,14 @@ impl Emitter<'_, '_> {
 
     /// Materializes the constant value at stack position `pos` into `dst`.
     pub(super) fn emit_const_of(&mut self, dst: Reg, c: u64, pos: usize) {
-        if let Some(n) = self.notes.as_mut() {
-            let sym = n.sym(pos);
-            n.def(dst, sym);
-        }
+        self.notes.def_pos(dst, pos);
         self.emit_const(dst, c);
     }
 
     /// Materializes the pending comparison at stack position `pos` into `dst`.
     pub(super) fn emit_pending_of(&mut self, dst: Reg, p: Pending, pos: usize) {
-        if let Some(n) = self.notes.as_mut() {
-            n.unstash_reads(pos);
-            let sym = n.sym(pos);
-            n.def(dst, sym);
-        }
+        self.notes.unstash_reads(pos);
+        self.notes.def_pos(dst, pos);
         self.emit_pending(dst, p);
     }
 

@@ -135,6 +135,24 @@ pub unsafe fn br_eqz64<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::BrEqz64) ->
 }
 
 #[inline(always)]
+pub unsafe fn copy_br_nez(s: &mut St, _cx: &mut Cx, o: op::CopyBrNez) -> Res {
+    set(s, o.dst, get(s, o.src));
+    if get(s, o.cond) as u32 != 0 {
+        branch(s, o.off);
+    }
+    Ok(())
+}
+
+#[inline(always)]
+pub unsafe fn copy_br_eqz(s: &mut St, _cx: &mut Cx, o: op::CopyBrEqz) -> Res {
+    set(s, o.dst, get(s, o.src));
+    if get(s, o.cond) as u32 == 0 {
+        branch(s, o.off);
+    }
+    Ok(())
+}
+
+#[inline(always)]
 pub unsafe fn br_table(s: &mut St, _cx: &mut Cx, o: op::BrTable) -> Res {
     let i = (get(s, o.index) as u32).min(o.len - 1) as usize;
     // SAFETY: the translator emits `len` (>= 1) targets right after the
