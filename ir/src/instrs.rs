@@ -4,7 +4,7 @@
 //! the opcode enum, operand structs, encoder, decoder and disassembler from it,
 //! and the VM derives its handler tables from the same list.
 //!
-//! Conventions: `dst` is the register written; 32-bit values are stored
+//! Conventions: `dst` is the register written (`dst2` a second one); 32-bit values are stored
 //! zero-extended in their 64-bit register; `*Imm` variants carry the right
 //! operand inline (sign-extended for 64-bit operations); `Br*` compare-and-branch
 //! variants branch when the comparison holds; `Select*` variants pick `a` when
@@ -18,7 +18,9 @@
 //! the executed pairs of CoreMark and the rust and sightglass benchmarks
 //! (benches/FINDINGS.md): `I32AddShlImm` is `a + (b << c)` (indexing),
 //! `I32ShrUAndImm` is `(a >> b) & c` (bit fields), `I32AddAddImm` is
-//! `a + b + c`, `I32MulAdd` is `a * b + c`. `CopyBr{Nez,Eqz}` copy `src` to
+//! `a + b + c`, `I32MulAdd` is `a * b + c`; `I32AddImm2` is two independent
+//! `dst = a + b` steps (`dst2 = a2 + b2` second; `a2` is never `dst`), as
+//! when a loop advances two pointers. `CopyBr{Nez,Eqz}` copy `src` to
 //! `dst`, then branch on `cond` (never `dst`): a `local.set` of a local
 //! followed by the `br_if` of a loop, the most executed pair of CoreMark. `CopyMany` is followed by
 //! `len` source registers (`u16` each) and copies source `k` to `dst + k`,
@@ -408,6 +410,7 @@ macro_rules! for_each_instr {
         I32ShrUAndImm = i32_shr_u_and_imm [dx] { dst: Reg, a: Reg, b: i32, c: i32 }
         I32AddAddImm = i32_add_add_imm [dxy] { dst: Reg, a: Reg, b: Reg, c: i32 }
         I32MulAdd = i32_mul_add [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        I32AddImm2 = i32_add_imm2 { dst: Reg, a: Reg, b: i32, dst2: Reg, a2: Reg, b2: i32 }
         I32WrapI64 = i32_wrap_i64 [dx] { dst: Reg, src: Reg }
         I64ExtendI32S = i64_extend_i32_s [dx] { dst: Reg, src: Reg }
         I32TruncF32S = i32_trunc_f32_s [dx] { dst: Reg, src: Reg }

@@ -179,7 +179,7 @@ macro_rules! define_ir {
                         $( {
                             let mut v = _o.$field;
                             if let Some(r) = v.as_reg() {
-                                let access = if stringify!($field) == "dst" { Access::Write } else { Access::Read };
+                                let access = if written_field(stringify!($field)) { Access::Write } else { Access::Read };
                                 v.set_reg(f(r, access));
                                 _o.$field = v;
                             }
@@ -189,7 +189,8 @@ macro_rules! define_ir {
             }
 
             /// Calls `f` for every register operand with how it is used.
-            /// Operand fields named `dst` are written; all others are read.
+            /// Operand fields named `dst` (and `dst2`, a pair's second
+            /// result) are written; all others are read.
             /// Implicit register ranges (calls, `ret_span`) are not included.
             pub fn for_each_reg(&self, mut f: impl FnMut(Reg, Access)) {
                 match *self {
@@ -197,7 +198,7 @@ macro_rules! define_ir {
                         $( {
                             let v = _o.$field;
                             if let Some(r) = v.as_reg() {
-                                let access = if stringify!($field) == "dst" { Access::Write } else { Access::Read };
+                                let access = if written_field(stringify!($field)) { Access::Write } else { Access::Read };
                                 f(r, access);
                             }
                         } )*
@@ -240,6 +241,13 @@ macro_rules! define_ir {
 }
 
 for_each_instr!(define_ir);
+
+/// Whether an operand field of this name is written: `dst`, and `dst2` of
+/// the instructions that do two things.
+#[inline(always)]
+const fn written_field(name: &str) -> bool {
+    matches!(name.as_bytes(), b"dst" | b"dst2")
+}
 
 impl Instr {
     /// The accumulator mode the fields spell: which roles hold

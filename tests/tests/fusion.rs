@@ -2411,3 +2411,45 @@ fn a_copy_before_a_branch_is_one_instruction() {
     assert_eq!(fx.call::<(i32, i32), i32>("tests_dst", (1, 0)), 7);
     assert_eq!(fx.call::<(i32, i32), i32>("tests_dst", (1, 5)), 5);
 }
+
+#[test]
+fn two_independent_steps_by_constants_are_one_instruction() {
+    let mut fx = Fixture::new(
+        r#"(module
+  (memory 1)
+  ;; Adds n halfwords from p into words at q: p += 2 and q += 4 together.
+  (func (export "widen") (param $p i32) (param $q i32) (param $n i32) (result i32)
+    (block
+      (br_if 0 (i32.eqz (local.get $n)))
+      (loop
+        (i32.store (local.get $q)
+          (i32.add (i32.load (local.get $q)) (i32.load16_u (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 2)))
+        (local.set $q (i32.add (local.get $q) (i32.const 4)))
+        (br_if 0 (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+    local.get $q)
+  ;; The second step reads the first's result: two instructions.
+  (func (export "chained") (param i32) (result i32) (local i32)
+    (local.set 1 (i32.add (local.get 0) (i32.const 5)))
+    (local.set 0 (i32.add (local.get 1) (i32.const 7)))
+    (i32.mul (local.get 0) (local.get 1)))
+  (func (export "word") (param i32) (result i32) (i32.load (local.get 0)))
+  (data (i32.const 0) "\01\00\02\00\03\00"))"#,
+    );
+    insta::assert_snapshot!(
+        "two_independent_steps_by_constants_are_one_instruction",
+        fx.all_listings()
+    );
+    fx.expect_ops("widen", &["i32_add_imm2", "i32_add_imm_br_nez"], &[]);
+    fx.expect_ops("chained", &["i32_add_imm"], &["i32_add_imm2"]);
+    // Three halfwords (1, 2, 3) from 0 added into words from 64, twice.
+    assert_eq!(fx.call::<(i32, i32, i32), i32>("widen", (0, 64, 3)), 76);
+    assert_eq!(fx.call::<(i32, i32, i32), i32>("widen", (0, 64, 3)), 76);
+    let words: Vec<i32> = [64, 68, 72, 76]
+        .iter()
+        .map(|&a| fx.call::<i32, i32>("word", a))
+        .collect();
+    assert_eq!(words, [2, 4, 6, 0]);
+    assert_eq!(fx.call::<(i32, i32, i32), i32>("widen", (0, 64, 0)), 64);
+    assert_eq!(fx.call::<i32, i32>("chained", 1), (1 + 5 + 7) * (1 + 5));
+}

@@ -10,7 +10,7 @@ impl Emitter<'_, '_> {
 
     pub(super) fn emit_instr(&mut self, instr: Instr) -> usize {
         let (mut instr, mut fused) = self.through_acc(instr);
-        if let Some(f) = self.copy_branch(&instr) {
+        if let Some(f) = self.copy_branch(&instr).or_else(|| self.add_pair(&instr)) {
             (instr, fused) = (f, true);
         }
         if let Some(at) = self.merge_copy(&instr) {
@@ -19,7 +19,7 @@ impl Emitter<'_, '_> {
         }
         let at = self.code.len();
         // A fused pair takes the place (and the source position) of its
-        // first instruction (`through_acc`, `copy_branch`).
+        // first instruction (`through_acc`, `copy_branch`, `add_pair`).
         if !fused {
             self.source_map.push(at, self.wasm_offset);
         }

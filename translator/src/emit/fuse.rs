@@ -84,6 +84,40 @@ impl Emitter<'_, '_> {
         Some(fused)
     }
 
+    /// Two independent steps by a constant (a loop advancing two pointers):
+    /// when the instruction just emitted (no label since) is `d = a + k`
+    /// and `next` is `d2 = a2 + k2` that neither reads `d` nor writes it,
+    /// the first is removed and `i32_add_imm2` returned, to be emitted in
+    /// its place. Both read their operands before either writes, in the
+    /// handler as in the verifier and the checker.
+    pub(super) fn add_pair(&mut self, next: &Instr) -> Option<Instr> {
+        if !self.fuse {
+            return None;
+        }
+        let (at, Instr::I32AddImm(p)) = self.last? else {
+            return None;
+        };
+        let Instr::I32AddImm(n) = *next else {
+            return None;
+        };
+        let [d, a, d2, a2] = [p.dst, p.a, n.dst, n.a];
+        if [d, a, d2, a2].iter().any(|r| r.is_acc()) || a2 == d || d2 == d {
+            return None;
+        }
+        self.code.truncate(at);
+        Some(
+            op::I32AddImm2 {
+                dst: p.dst,
+                a: p.a,
+                b: p.b,
+                dst2: n.dst,
+                a2: n.a,
+                b2: n.b,
+            }
+            .into(),
+        )
+    }
+
     /// Adjacent independent copies (call arguments, multi-value moves) as
     /// one `copy_many`: when `next` is a copy whose destination extends the
     /// run of destinations of the copy or `copy_many` just emitted (no

@@ -852,6 +852,15 @@ pub unsafe fn i32_add_add_imm<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::I32A
 }
 
 #[inline(always)]
+pub unsafe fn i32_add_imm2(s: &mut St, _cx: &mut Cx, o: op::I32AddImm2) -> Res {
+    let a = get(s, o.a) as u32;
+    let a2 = get(s, o.a2) as u32;
+    set(s, o.dst, a.wrapping_add(o.b as u32) as u64);
+    set(s, o.dst2, a2.wrapping_add(o.b2 as u32) as u64);
+    Ok(())
+}
+
+#[inline(always)]
 pub unsafe fn i32_mul_add<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::I32MulAdd) -> Res {
     let a = src::<M, X>(s, o.a) as u32;
     let b = src::<M, Y>(s, o.b) as u32;
