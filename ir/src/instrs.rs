@@ -22,7 +22,8 @@
 //! `dst = a + b` steps (`dst2 = a2 + b2` second; `a2` is never `dst`), as
 //! when a loop advances two pointers. `CopyBr{Nez,Eqz}` copy `src` to
 //! `dst`, then branch on `cond` (never `dst`): a `local.set` of a local
-//! followed by the `br_if` of a loop, the most executed pair of CoreMark. `CopyMany` is followed by
+//! followed by the `br_if` of a loop, the most executed pair of CoreMark.
+//! `I32LoadBr{Nez,Eqz}` load into `dst` and branch on the loaded value. `CopyMany` is followed by
 //! `len` source registers (`u16` each) and copies source `k` to `dst + k`,
 //! in that order; the translator groups only independent copies (no copy
 //! reads another's destination), so the order is never observable.
@@ -43,6 +44,8 @@ macro_rules! for_each_instr {
         BrEqz64 = br_eqz64 [x] { cond: Reg, off: BrOff }
         BrTable = br_table { index: Reg, len: u32 }
         CopyBrNez = copy_br_nez { dst: Reg, src: Reg, cond: Reg, off: BrOff }
+        I32LoadBrNez = i32_load_br_nez { dst: Reg, addr: Reg, offset: u32, off: BrOff }
+        I32LoadBrEqz = i32_load_br_eqz { dst: Reg, addr: Reg, offset: u32, off: BrOff }
         CopyBrEqz = copy_br_eqz { dst: Reg, src: Reg, cond: Reg, off: BrOff }
         BrI32Eq = br_i32_eq [xy] { a: Reg, b: Reg, off: BrOff }
         BrI32EqImm = br_i32_eq_imm [x] { a: Reg, b: i32, off: BrOff }

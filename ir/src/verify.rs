@@ -27,32 +27,29 @@ pub trait CallArity {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VerifyError {
-    BadInstr { at: usize },
-    BadBranchTarget { at: usize, target: i64 },
-    RegOutsideFrame { at: usize, reg: u32 },
-    UndefinedRead { at: usize, reg: u32 },
-    FallsOffEnd,
-    UnknownCallee { at: usize },
+    /// The code does not decode, a branch misses, control falls off the
+    /// end, or a call names an unknown target.
+    Flow(FlowError),
+    RegOutsideFrame {
+        at: usize,
+        reg: u32,
+    },
+    UndefinedRead {
+        at: usize,
+        reg: u32,
+    },
 }
 
 impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            VerifyError::BadInstr { at } => write!(f, "{at:04x}: invalid instruction"),
-            VerifyError::BadBranchTarget { at, target } => {
-                write!(
-                    f,
-                    "{at:04x}: branch target {target:#x} is not an instruction"
-                )
-            }
+            VerifyError::Flow(e) => e.fmt(f),
             VerifyError::RegOutsideFrame { at, reg } => {
                 write!(f, "{at:04x}: register r{reg} outside the frame")
             }
             VerifyError::UndefinedRead { at, reg } => {
                 write!(f, "{at:04x}: r{reg} read where it may be undefined")
             }
-            VerifyError::FallsOffEnd => write!(f, "control falls off the end of the code"),
-            VerifyError::UnknownCallee { at } => write!(f, "{at:04x}: unknown call target"),
         }
     }
 }
@@ -183,13 +180,6 @@ fn transfer(
 
 impl From<FlowError> for VerifyError {
     fn from(e: FlowError) -> VerifyError {
-        match e {
-            FlowError::BadInstr { at } => VerifyError::BadInstr { at },
-            FlowError::BadBranchTarget { at, target } => {
-                VerifyError::BadBranchTarget { at, target }
-            }
-            FlowError::FallsOffEnd => VerifyError::FallsOffEnd,
-            FlowError::UnknownCallee { at } => VerifyError::UnknownCallee { at },
-        }
+        VerifyError::Flow(e)
     }
 }

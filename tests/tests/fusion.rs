@@ -2453,3 +2453,60 @@ fn two_independent_steps_by_constants_are_one_instruction() {
     assert_eq!(fx.call::<(i32, i32, i32), i32>("widen", (0, 64, 0)), 64);
     assert_eq!(fx.call::<i32, i32>("chained", 1), (1 + 5 + 7) * (1 + 5));
 }
+
+#[test]
+fn a_load_and_the_test_of_its_value_are_one_instruction() {
+    let mut fx = Fixture::new(
+        r#"(module
+  (memory 1)
+  ;; A list: 16 -> 32 -> 48 -> null.
+  (data (i32.const 16) "\20\00\00\00")
+  (data (i32.const 32) "\30\00\00\00")
+  (data (i32.const 48) "\00\00\00\00")
+  ;; Words 5, 7, 9, then 0.
+  (data (i32.const 64) "\05\00\00\00\07\00\00\00\09\00\00\00\00\00\00\00")
+  ;; while (p = p->next) n++: the loaded pointer is tested (br_nez).
+  (func (export "length") (param $p i32) (result i32) (local $n i32)
+    (block
+      (br_if 0 (i32.eqz (local.get $p)))
+      (loop
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (br_if 0 (local.tee $p (i32.load (local.get $p))))))
+    local.get $n)
+  ;; while (v = *p) { s += v; p++ }: the `if` skips on zero (br_eqz).
+  (func (export "sum") (param $p i32) (result i32) (local $s i32) (local $v i32)
+    (loop
+      (if (local.tee $v (i32.load (local.get $p)))
+        (then
+          (local.set $s (i32.add (local.get $s) (local.get $v)))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br 1))))
+    local.get $s)
+  ;; The branch tests something else: not fused.
+  (func (export "other") (param i32 i32) (result i32) (local i32)
+    (local.set 2 (i32.load (local.get 0)))
+    (if (result i32) (local.get 1) (then (local.get 2)) (else (i32.const -1)))))"#,
+    );
+    insta::assert_snapshot!(
+        "a_load_and_the_test_of_its_value_are_one_instruction",
+        fx.all_listings()
+    );
+    fx.expect_ops("length", &["i32_load_br_nez"], &["i32_load"]);
+    fx.expect_ops("sum", &["i32_load_br_eqz"], &["i32_load"]);
+    fx.expect_ops(
+        "other",
+        &["i32_load"],
+        &["i32_load_br_nez", "i32_load_br_eqz"],
+    );
+    assert_eq!(fx.call::<i32, i32>("length", 16), 3);
+    assert_eq!(fx.call::<i32, i32>("length", 48), 1);
+    assert_eq!(fx.call::<i32, i32>("length", 0), 0);
+    assert_eq!(fx.call::<i32, i32>("sum", 64), 21);
+    assert_eq!(fx.call::<i32, i32>("sum", 76), 0);
+    assert_eq!(fx.call::<(i32, i32), i32>("other", (64, 1)), 5);
+    // The fused load still traps, and nothing is written before it does.
+    let trap = fx.trap::<i32, i32>("length", 65534);
+    assert!(trap.contains("out of bounds memory access"), "{trap}");
+    let trap = fx.trap::<i32, i32>("sum", -4);
+    assert!(trap.contains("out of bounds memory access"), "{trap}");
+}

@@ -6,9 +6,9 @@ use regwasm::{Caller, Engine, Linker, Module, Store};
 #[test]
 fn a_typed_host_function_takes_sixteen_parameters_and_returns_sixteen_results() {
     let engine = Engine::default();
-    let module = Module::new(
-        &engine,
-        r#"(module
+    // One hashing step per result, from the last one.
+    let hash = "local.set $t (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))\n".repeat(16);
+    let wat = r#"(module
   (import "host" "rev16" (func $rev16
     (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
     (result i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)))
@@ -19,41 +19,10 @@ fn a_typed_host_function_takes_sixteen_parameters_and_returns_sixteen_results() 
                  (i64.const 5) (i64.const 6) (i64.const 7) (i64.const 8)
                  (i64.const 9) (i64.const 10) (i64.const 11) (i64.const 12)
                  (i64.const 13) (i64.const 14) (i64.const 15) (i64.const 16))
-    local.set $t
-    (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))
-    local.set $t
-    (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))
-    local.set $t
-    (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))
-    local.set $t
-    (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))
-    local.set $t
-    (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))
-    local.set $t
-    (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))
-    local.set $t
-    (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))
-    local.set $t
-    (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))
-    local.set $t
-    (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))
-    local.set $t
-    (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))
-    local.set $t
-    (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))
-    local.set $t
-    (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))
-    local.set $t
-    (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))
-    local.set $t
-    (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))
-    local.set $t
-    (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))
-    local.set $t
-    (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $t)))
-    local.get $acc))"#,
-    )
-    .unwrap();
+    {HASH}
+    local.get $acc))"#
+        .replace("{HASH}", &hash);
+    let module = Module::new(&engine, &wat).unwrap();
     let mut store = Store::new(&engine, 0u32);
     let mut linker = Linker::new(&engine);
     linker

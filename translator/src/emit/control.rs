@@ -79,11 +79,18 @@ impl Emitter<'_, '_> {
             self.notes.unstash_reads(pos);
         }
         if let Some((at, fused, dst)) = self.add_branch(slot, pos, when) {
-            // The fused test reads the sum it computes, not register `dst`.
+            // The fused test reads the value it computes, not register `dst`.
             self.notes.forget_reads_of(dst);
-            // Re-emitted in the add's place, so the branch sits at `at`.
+            // Re-emitted in the step's place, so the branch sits at `at`,
+            // with the step's source position (a load's trap points at the
+            // load); the step is gone, nothing may fuse with it any more.
             self.code.truncate(at);
-            return self.emit_branch(fused, label, pairs);
+            self.last = None;
+            let here = self.wasm_offset;
+            self.wasm_offset = self.source_map.lookup(at).unwrap_or(here);
+            let edge = self.emit_branch(fused, label, pairs);
+            self.wasm_offset = here;
+            return edge;
         }
         let instr: Instr = match slot {
             Slot::Pending(Pending::Cmp { is64, cmp, a, b }) => {

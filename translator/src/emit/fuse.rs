@@ -186,6 +186,48 @@ impl Emitter<'_, '_> {
         }
     }
 
+    /// A load and the test of the value it loaded (`while (p = p->next)`):
+    /// when the instruction just emitted (no label since) is an `i32.load`
+    /// into `dst` and the branch tests `dst` itself, `i32_load_br_*` does
+    /// both. The fused instruction takes the load's place and source
+    /// position, so a trap still points at the load.
+    fn load_branch(&self, slot: Slot, pos: usize, when: bool) -> Option<(usize, Instr, Reg)> {
+        let (at, Instr::I32Load(o)) = self.last? else {
+            return None;
+        };
+        let (dst, addr, offset) = (o.dst, o.addr, o.offset);
+        if addr.is_acc() || dst.is_acc() {
+            return None;
+        }
+        let tests_dst = match slot {
+            Slot::Local(l) => Reg(l) == dst,
+            Slot::Temp => self.home(pos) == dst,
+            _ => false,
+        };
+        if !tests_dst {
+            return None;
+        }
+        let off = BrOff(0);
+        let fused: Instr = if when {
+            op::I32LoadBrNez {
+                dst,
+                addr,
+                offset,
+                off,
+            }
+            .into()
+        } else {
+            op::I32LoadBrEqz {
+                dst,
+                addr,
+                offset,
+                off,
+            }
+            .into()
+        };
+        Some((at, fused, dst))
+    }
+
     /// A counted loop's step and test in one instruction: when the
     /// instruction just emitted (no label since) is `dst = a + imm` and the
     /// branch tests `dst` (`br_if` on it, or on its comparison with a
@@ -199,6 +241,9 @@ impl Emitter<'_, '_> {
     ) -> Option<(usize, Instr, Reg)> {
         if !self.fuse {
             return None;
+        }
+        if let Some(fused) = self.load_branch(slot, pos, when) {
+            return Some(fused);
         }
         let (at, dst, a, b) = match self.last? {
             (at, Instr::I32AddImm(o)) => (at, o.dst, o.a, o.b),

@@ -152,6 +152,29 @@ pub unsafe fn copy_br_eqz(s: &mut St, _cx: &mut Cx, o: op::CopyBrEqz) -> Res {
     Ok(())
 }
 
+/// A load into `dst` and a branch on the loaded value.
+macro_rules! load_br {
+    ($($name:ident $T:ident: $op:tt;)*) => {$(
+        #[inline(always)]
+        pub unsafe fn $name(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
+            let ea = effective(s, get(s, o.addr), o.offset, 4)?;
+            // SAFETY: `effective` checked `ea + 4 <= mem_len`, and `mem`
+            // points to `mem_len` bytes of the current instance's memory.
+            let v = u32::from_le(std::ptr::read_unaligned(s.mem.add(ea) as *const u32));
+            set(s, o.dst, v as u64);
+            if v $op 0 {
+                branch(s, o.off);
+            }
+            Ok(())
+        }
+    )*};
+}
+
+load_br! {
+    i32_load_br_nez I32LoadBrNez: !=;
+    i32_load_br_eqz I32LoadBrEqz: ==;
+}
+
 #[inline(always)]
 pub unsafe fn br_table(s: &mut St, _cx: &mut Cx, o: op::BrTable) -> Res {
     let i = (get(s, o.index) as u32).min(o.len - 1) as usize;
