@@ -10,10 +10,15 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// The instruction at `code_offset` was translated from the operator at
+    /// `wasm_offset`. An instruction emitted again at an offset that already
+    /// has a position (the translator's rewrites of its last instruction,
+    /// which fuse it with the next) keeps the first one: a fused load's trap
+    /// points at the load.
     pub fn push(&mut self, code_offset: usize, wasm_offset: usize) {
         let entry = (code_offset as u32, wasm_offset as u32);
-        match self.entries.last_mut() {
-            Some(last) if last.0 == entry.0 => *last = entry,
+        match self.entries.last() {
+            Some(last) if last.0 == entry.0 => {}
             _ => self.entries.push(entry),
         }
     }

@@ -314,55 +314,46 @@ impl Cx<'_> {
                 uses += 1;
             }
         }
-        // A copy-and-branch is a move, then a test of `cond`, which must
-        // not be the copy's destination (the checker reads before it moves).
+        // The checker follows moves itself, so their reads carry no note. A
+        // copy-and-branch is a move, then a test of `cond`, which must not
+        // be the copy's destination (the checker reads before it moves).
         let copy_branch = match d.instr {
             Instr::CopyBrNez(o) => Some((o.dst, o.src, o.cond)),
             Instr::CopyBrEqz(o) => Some((o.dst, o.src, o.cond)),
             _ => None,
         };
-        if matches!(copy_branch, Some((dst, _, cond)) if dst == cond) {
-            return Err(CheckError::Malformed { at });
-        }
-        let is_move =
-            copy_branch.is_some() || matches!(d.instr, Instr::Copy(_) | Instr::CopyMany(_));
         let (reads, writes) = self.accesses(d)?;
-        let tested: Vec<Reg> = match copy_branch {
-            Some((_, _, cond)) => vec![cond],
-            None if is_move => Vec::new(),
-            None => reads.clone(),
+        let (is_move, noted): (bool, Vec<Reg>) = match (copy_branch, &d.instr) {
+            (Some((dst, _, cond)), _) if dst == cond => return Err(CheckError::Malformed { at }),
+            (Some((_, _, cond)), _) => (true, vec![cond]),
+            (None, Instr::Copy(_) | Instr::CopyMany(_)) => (true, Vec::new()),
+            (None, _) => (false, reads.clone()),
         };
-        {
-            for &r in &tested {
-                let noted = facts
-                    .iter()
-                    .any(|&(_, f)| matches!(f, Fact::Use(u, _) if u == r));
-                if !noted {
-                    return Err(CheckError::Unannotated { at, reg: r });
-                }
+        for &r in &noted {
+            let found = facts
+                .iter()
+                .any(|&(_, f)| matches!(f, Fact::Use(u, _) if u == r));
+            if !found {
+                return Err(CheckError::Unannotated { at, reg: r });
             }
         }
         for &(_, fact) in facts {
             if let Fact::Use(reg, _) = fact {
-                if !tested.contains(&reg) {
+                if !noted.contains(&reg) {
                     return Err(CheckError::StrayUse { at, reg });
                 }
             }
         }
-        match (&d.instr, &writes) {
-            (Instr::Copy(o), _) => regs.copy(o.dst, o.src),
-            (Instr::CopyBrNez(_) | Instr::CopyBrEqz(_), _) => {
-                if let Some((dst, src, _)) = copy_branch {
-                    regs.copy(dst, src);
-                }
-            }
-            (Instr::CopyMany(o), _) => {
+        match (&d.instr, &writes, copy_branch) {
+            (_, _, Some((dst, src, _))) => regs.copy(dst, src),
+            (Instr::Copy(o), _, _) => regs.copy(o.dst, o.src),
+            (Instr::CopyMany(o), _, _) => {
                 for (k, &src) in reads.iter().enumerate() {
                     regs.copy(Reg(o.dst.0 + k as u16), src);
                 }
             }
-            (_, Writes::Call { base, .. }) => regs.clobber_from(*base),
-            (_, Writes::Regs(ws)) => {
+            (_, Writes::Call { base, .. }, _) => regs.clobber_from(*base),
+            (_, Writes::Regs(ws), _) => {
                 for &w in ws {
                     regs.clear(w);
                 }

@@ -85,48 +85,27 @@ impl Flow {
         if nodes.is_empty() {
             return Err(FlowError::FallsOffEnd);
         }
-        let flow = Flow { nodes };
-        let mut resolved = Vec::with_capacity(flow.nodes.len());
-        for (i, n) in flow.nodes.iter().enumerate() {
-            let mut taken = Vec::new();
+        let starts: Vec<usize> = nodes.iter().map(|n| n.at).collect();
+        let count = nodes.len();
+        for (i, n) in nodes.iter_mut().enumerate() {
             for (entry, t) in body.branch_targets(n.at, &n.instr).into_iter().enumerate() {
                 let idx = usize::try_from(t)
                     .ok()
-                    .and_then(|t| flow.index_of(t))
+                    .and_then(|t| starts.binary_search(&t).ok())
                     .ok_or(FlowError::BadBranchTarget {
                         at: n.at,
                         target: t,
                     })?;
-                taken.push((idx, entry as u32));
+                n.taken.push((idx, entry as u32));
             }
-            let fall = if n.instr.is_terminator() {
-                None
-            } else if i + 1 < flow.nodes.len() {
-                Some(i + 1)
-            } else {
-                return Err(FlowError::FallsOffEnd);
-            };
-            resolved.push((taken, fall));
+            if !n.instr.is_terminator() {
+                if i + 1 == count {
+                    return Err(FlowError::FallsOffEnd);
+                }
+                n.fall = Some(i + 1);
+            }
         }
-        let mut flow = flow;
-        for (n, (taken, fall)) in flow.nodes.iter_mut().zip(resolved) {
-            n.taken = taken;
-            n.fall = fall;
-        }
-        Ok(flow)
-    }
-
-    /// The index of the instruction starting at code offset `at`.
-    pub fn index_of(&self, at: usize) -> Option<usize> {
-        self.nodes.binary_search_by_key(&at, |n| n.at).ok()
-    }
-
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
+        Ok(Flow { nodes })
     }
 }
 

@@ -164,10 +164,10 @@ fn transfer(
         }
         Writes::Call { base, results } => {
             let end = base.index() + results as usize;
-            if base.index() > frame || end > frame {
+            if end > frame {
                 return Err(VerifyError::RegOutsideFrame {
                     at,
-                    reg: end.max(base.index() + 1) as u32 - 1,
+                    reg: end as u32 - 1,
                 });
             }
             // Clears the accumulator's bit too: it lies past the frame.

@@ -78,20 +78,17 @@ impl Emitter<'_, '_> {
         if let Slot::Pending(_) = slot {
             self.notes.unstash_reads(pos);
         }
-        if let Some((at, fused, dst)) = self.add_branch(slot, pos, when) {
+        if let Some((at, fused, dst)) = self.step_branch(slot, pos, when) {
             // The fused test reads the value it computes, not register `dst`.
             self.notes.forget_reads_of(dst);
-            // Re-emitted in the step's place, so the branch sits at `at`,
-            // with the step's source position (a load's trap points at the
-            // load); the step is gone, nothing may fuse with it any more.
+            // Re-emitted in the step's place (and with its source position),
+            // so the branch sits at `at`; the step is gone, nothing may fuse
+            // with it any more.
             self.code.truncate(at);
             self.last = None;
-            let here = self.wasm_offset;
-            self.wasm_offset = self.source_map.lookup(at).unwrap_or(here);
-            let edge = self.emit_branch(fused, label, pairs);
-            self.wasm_offset = here;
-            return edge;
+            return self.emit_branch(fused, label, pairs);
         }
+        let off = BrOff(0);
         let instr: Instr = match slot {
             Slot::Pending(Pending::Cmp { is64, cmp, a, b }) => {
                 let cmp = if when { cmp } else { cmp.inverse() };
@@ -101,31 +98,16 @@ impl Emitter<'_, '_> {
                 }
             }
             Slot::Pending(Pending::FCmp { is64, cmp, a, b }) => cmp::br_f(is64, cmp, when, a, b),
-            Slot::Pending(Pending::Eqz { is64, a }) => match (is64, when) {
-                (false, true) => op::BrEqz {
-                    cond: a,
-                    off: BrOff(0),
-                }
-                .into(),
-                (false, false) => op::BrNez {
-                    cond: a,
-                    off: BrOff(0),
-                }
-                .into(),
-                (true, true) => op::BrEqz64 {
-                    cond: a,
-                    off: BrOff(0),
-                }
-                .into(),
-                (true, false) => op::BrNez64 {
-                    cond: a,
-                    off: BrOff(0),
-                }
-                .into(),
+            // `eqz` holds when the operand is zero.
+            Slot::Pending(Pending::Eqz { is64, a: cond }) => match (is64, when) {
+                (false, true) => op::BrEqz { cond, off }.into(),
+                (false, false) => op::BrNez { cond, off }.into(),
+                (true, true) => op::BrEqz64 { cond, off }.into(),
+                (true, false) => op::BrNez64 { cond, off }.into(),
             },
             Slot::Const(c) => {
                 if (c as u32 != 0) == when {
-                    op::Br { off: BrOff(0) }.into()
+                    op::Br { off }.into()
                 } else {
                     return None;
                 }
@@ -133,17 +115,9 @@ impl Emitter<'_, '_> {
             _ => {
                 let cond = self.operand(slot, pos);
                 if when {
-                    op::BrNez {
-                        cond,
-                        off: BrOff(0),
-                    }
-                    .into()
+                    op::BrNez { cond, off }.into()
                 } else {
-                    op::BrEqz {
-                        cond,
-                        off: BrOff(0),
-                    }
-                    .into()
+                    op::BrEqz { cond, off }.into()
                 }
             }
         };

@@ -9,20 +9,18 @@ impl Emitter<'_, '_> {
     }
 
     pub(super) fn emit_instr(&mut self, instr: Instr) -> usize {
-        let (mut instr, mut fused) = self.through_acc(instr);
+        let mut instr = self.through_acc(instr);
         if let Some(f) = self.copy_branch(&instr).or_else(|| self.add_pair(&instr)) {
-            (instr, fused) = (f, true);
+            instr = f;
         }
         if let Some(at) = self.merge_copy(&instr) {
             self.notes.attach(at, &instr);
             return at;
         }
         let at = self.code.len();
-        // A fused pair takes the place (and the source position) of its
-        // first instruction (`through_acc`, `copy_branch`, `add_pair`).
-        if !fused {
-            self.source_map.push(at, self.wasm_offset);
-        }
+        // A fused instruction takes the place of the one it started as, and
+        // keeps that one's source position (`SourceMap::push`).
+        self.source_map.push(at, self.wasm_offset);
         instr.encode(&mut self.code);
         self.notes.attach(at, &instr);
         self.last = Some((at, instr));

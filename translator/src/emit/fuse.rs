@@ -13,38 +13,38 @@ impl Emitter<'_, '_> {
     /// Rewrites the previous instruction in place (same size) and returns
     /// `next` reading the accumulator; else `next` unchanged. When the two
     /// are an integer pair of the op list (`ipair`), the previous one is
-    /// removed instead and the fused instruction returned, with `true`:
-    /// it goes where the previous one was.
-    pub(super) fn through_acc(&mut self, next: Instr) -> (Instr, bool) {
+    /// removed instead and the fused instruction returned: it goes where
+    /// the previous one was.
+    pub(super) fn through_acc(&mut self, next: Instr) -> Instr {
         if !self.fuse {
-            return (next, false);
+            return next;
         }
         let Some((at, prev)) = self.last else {
-            return (next, false);
+            return next;
         };
         let Some(r) = prev.acc_dst_candidate() else {
-            return (next, false);
+            return next;
         };
         let Some(pos) = (r.index()).checked_sub(self.temp_base as usize) else {
-            return (next, false);
+            return next;
         };
         // Still on the stack: read again later. A return ends the frame.
         if pos < self.stack.len() && !matches!(next, Instr::ReturnReg(_)) {
-            return (next, false);
+            return next;
         }
         let Some(next) = next.with_acc_read(r) else {
-            return (next, false);
+            return next;
         };
         // `prev` is the last instruction: re-encode it in its place.
         self.code.truncate(at);
         let prev = prev.with_acc_dst();
         if let Some(fused) = ipair::fuse(&prev, &next) {
             self.notes.fuse_with_last(at, r);
-            return (fused, true);
+            return fused;
         }
         prev.encode(&mut self.code);
         self.notes.move_to_acc(at, r);
-        (next, false)
+        next
     }
 
     /// A copy followed by a branch on another register (a loop's
@@ -186,54 +186,27 @@ impl Emitter<'_, '_> {
         }
     }
 
-    /// A load and the test of the value it loaded (`while (p = p->next)`):
-    /// when the instruction just emitted (no label since) is an `i32.load`
-    /// into `dst` and the branch tests `dst` itself, `i32_load_br_*` does
-    /// both. The fused instruction takes the load's place and source
-    /// position, so a trap still points at the load.
-    fn load_branch(&self, slot: Slot, pos: usize, when: bool) -> Option<(usize, Instr, Reg)> {
-        let (at, Instr::I32Load(o)) = self.last? else {
-            return None;
-        };
-        let (dst, addr, offset) = (o.dst, o.addr, o.offset);
-        if addr.is_acc() || dst.is_acc() {
-            return None;
-        }
-        let tests_dst = match slot {
-            Slot::Local(l) => Reg(l) == dst,
-            Slot::Temp => self.home(pos) == dst,
+    /// Whether the stack value `slot` at position `pos` is register `reg`
+    /// itself (a lazy reference to it, or the temporary living there).
+    fn slot_is_reg(&self, slot: Slot, pos: usize, reg: Reg) -> bool {
+        match slot {
+            Slot::Local(l) => Reg(l) == reg,
+            Slot::Temp => self.home(pos) == reg,
             _ => false,
-        };
-        if !tests_dst {
-            return None;
         }
-        let off = BrOff(0);
-        let fused: Instr = if when {
-            op::I32LoadBrNez {
-                dst,
-                addr,
-                offset,
-                off,
-            }
-            .into()
-        } else {
-            op::I32LoadBrEqz {
-                dst,
-                addr,
-                offset,
-                off,
-            }
-            .into()
-        };
-        Some((at, fused, dst))
     }
 
-    /// A counted loop's step and test in one instruction: when the
-    /// instruction just emitted (no label since) is `dst = a + imm` and the
-    /// branch tests `dst` (`br_if` on it, or on its comparison with a
-    /// register or an immediate), `i32_add_imm_br_*` does both. Returns the
-    /// offset of the add, the fused instruction and `dst`.
-    pub(super) fn add_branch(
+    /// A step and the test of the value it produced in one instruction,
+    /// when the instruction just emitted (no label since) wrote `dst` and
+    /// the branch tests `dst`:
+    /// - a counted loop's `dst = a + imm` and a `br_if` on `dst` or on its
+    ///   comparison with a register or an immediate: `i32_add_imm_br_*`;
+    /// - an `i32.load` into `dst` and a `br_if` on `dst` (`while (p =
+    ///   p->next)`): `i32_load_br_*`, which keeps the load's source
+    ///   position, so a trap still points at the load.
+    ///
+    /// Returns the offset of the step, the fused instruction and `dst`.
+    pub(super) fn step_branch(
         &self,
         slot: Slot,
         pos: usize,
@@ -242,40 +215,46 @@ impl Emitter<'_, '_> {
         if !self.fuse {
             return None;
         }
-        if let Some(fused) = self.load_branch(slot, pos, when) {
-            return Some(fused);
-        }
-        let (at, dst, a, b) = match self.last? {
-            (at, Instr::I32AddImm(o)) => (at, o.dst, o.a, o.b),
-            (at, Instr::I32SubImm(o)) => (at, o.dst, o.a, o.b.wrapping_neg()),
+        let (at, last) = self.last?;
+        let off = BrOff(0);
+        let (dst, a, b) = match last {
+            Instr::I32AddImm(o) => (o.dst, o.a, o.b),
+            Instr::I32SubImm(o) => (o.dst, o.a, o.b.wrapping_neg()),
+            Instr::I32Load(o) => {
+                let (dst, addr, offset) = (o.dst, o.addr, o.offset);
+                // The fused forms have no accumulator roles.
+                if addr.is_acc() || dst.is_acc() || !self.slot_is_reg(slot, pos, dst) {
+                    return None;
+                }
+                let fused: Instr = if when {
+                    op::I32LoadBrNez {
+                        dst,
+                        addr,
+                        offset,
+                        off,
+                    }
+                    .into()
+                } else {
+                    op::I32LoadBrEqz {
+                        dst,
+                        addr,
+                        offset,
+                        off,
+                    }
+                    .into()
+                };
+                return Some((at, fused, dst));
+            }
             _ => return None,
         };
-        // The fused forms have no accumulator roles.
         if a.is_acc() || dst.is_acc() {
             return None;
         }
-        let tests_dst = match slot {
-            Slot::Local(l) => Reg(l) == dst,
-            Slot::Temp => self.home(pos) == dst,
-            _ => false,
-        };
-        let fused = if tests_dst {
+        let fused = if self.slot_is_reg(slot, pos, dst) {
             if when {
-                op::I32AddImmBrNez {
-                    dst,
-                    a,
-                    b,
-                    off: BrOff(0),
-                }
-                .into()
+                op::I32AddImmBrNez { dst, a, b, off }.into()
             } else {
-                op::I32AddImmBrEqz {
-                    dst,
-                    a,
-                    b,
-                    off: BrOff(0),
-                }
-                .into()
+                op::I32AddImmBrEqz { dst, a, b, off }.into()
             }
         } else {
             let Slot::Pending(Pending::Cmp {

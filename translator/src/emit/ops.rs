@@ -134,21 +134,7 @@ impl Emitter<'_, '_> {
     pub(super) fn fcompare(&mut self, is64: bool, cmp: FCmp) -> R<usize> {
         let b = self.pop_reg();
         let a = self.pop_reg();
-        let p = Pending::FCmp { is64, cmp, a, b };
-        let fusable = self.fuse
-            && self.consumed_by_next()
-            && matches!(
-                self.an.ops.get(self.op_index + 1).map(|o| &o.0),
-                Some(Operator::BrIf { .. } | Operator::If { .. })
-            );
-        if fusable {
-            self.push(Slot::Pending(p))?;
-            return Ok(1);
-        }
-        let (dst, kind) = self.result_dst();
-        let sym = self.def_fresh(dst);
-        self.emit_pending(dst, p);
-        self.finish(kind, sym)
+        self.pending_or_emit(Pending::FCmp { is64, cmp, a, b })
     }
 
     pub(super) fn eqz(&mut self, is64: bool) -> R<usize> {
@@ -182,19 +168,20 @@ impl Emitter<'_, '_> {
         self.pending_or_emit(Pending::Eqz { is64, a })
     }
 
+    /// Leaves test `p` pending when its only consumer, the next operator,
+    /// fuses with it: a branch or an `if`, and for integer tests also a
+    /// `select` or an `i32.eqz` (the opposite test). Else emits it as a
+    /// value.
     pub(super) fn pending_or_emit(&mut self, p: Pending) -> R<usize> {
-        let fusable = self.fuse
-            && self.consumed_by_next()
-            && matches!(
-                self.an.ops.get(self.op_index + 1).map(|o| &o.0),
-                Some(
-                    Operator::BrIf { .. }
-                        | Operator::If { .. }
-                        | Operator::Select
-                        | Operator::TypedSelect { .. }
-                        | Operator::I32Eqz
-                )
-            );
+        let next = self.an.ops.get(self.op_index + 1).map(|o| &o.0);
+        let consumer_fuses = match next {
+            Some(Operator::BrIf { .. } | Operator::If { .. }) => true,
+            Some(Operator::Select | Operator::TypedSelect { .. } | Operator::I32Eqz) => {
+                !matches!(p, Pending::FCmp { .. })
+            }
+            _ => false,
+        };
+        let fusable = self.fuse && self.consumed_by_next() && consumer_fuses;
         if fusable {
             self.push(Slot::Pending(p))?;
             return Ok(1);
