@@ -247,14 +247,14 @@ impl<T> Linker<T> {
             } else {
                 None
             };
-            store.inner.funcs.push(FuncEntity::Wasm {
+            let f = store.inner.push_func(FuncEntity::Wasm {
                 instance: inst_idx,
                 module: module.clone(),
                 index,
                 type_id,
                 compiled,
             });
-            funcs.push(store.inner.funcs.len() as u32 - 1);
+            funcs.push(f);
         }
 
         fn eval(

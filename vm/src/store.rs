@@ -31,6 +31,56 @@ pub(crate) enum FuncEntity {
     },
 }
 
+/// What a call needs of a store function, flat, so the call instruction
+/// reaches it with one indexed load instead of a walk through the entity.
+/// `code` is null until the function is translated, and always for host
+/// functions: the executor's slow path handles both.
+#[derive(Clone, Copy)]
+pub(crate) struct CallTarget {
+    pub code: *const u8,
+    pub consts: *const u64,
+    pub num_consts: u32,
+    pub num_params: u32,
+    pub num_locals: u32,
+    pub frame_size: u32,
+    pub instance: u32,
+    pub type_id: u32,
+}
+
+impl CallTarget {
+    fn pending(instance: u32, type_id: u32) -> CallTarget {
+        CallTarget {
+            code: std::ptr::null(),
+            consts: std::ptr::null(),
+            num_consts: 0,
+            num_params: 0,
+            num_locals: 0,
+            frame_size: 0,
+            instance,
+            type_id,
+        }
+    }
+
+    fn ready(instance: u32, type_id: u32, body: &FuncBody) -> CallTarget {
+        CallTarget {
+            code: body.code.as_ptr(),
+            consts: body.consts.as_ptr(),
+            num_consts: body.consts.len() as u32,
+            num_params: u32::from(body.num_params),
+            num_locals: body.num_locals,
+            frame_size: body.frame_size,
+            instance,
+            type_id,
+        }
+    }
+}
+
+// SAFETY: the pointers of a `CallTarget` point into the `Arc<FuncBody>` of
+// the same store's `FuncEntity`, which is immutable once set and lives as
+// long as the store; they are only read.
+unsafe impl Send for CallTarget {}
+unsafe impl Sync for CallTarget {}
+
 pub(crate) struct GlobalEntity {
     pub value: u64,
     pub ty: GlobalType,
@@ -53,6 +103,9 @@ pub(crate) struct InstanceEntity {
 pub(crate) struct StoreInner {
     pub engine: Engine,
     pub funcs: Vec<FuncEntity>,
+    /// One per entry of `funcs`, kept in step by `push_func` and
+    /// `ensure_compiled`.
+    pub targets: Vec<CallTarget>,
     pub memories: Vec<MemoryEntity>,
     pub tables: Vec<TableEntity>,
     pub globals: Vec<GlobalEntity>,
@@ -124,14 +177,36 @@ impl StoreInner {
             module,
             index,
             compiled,
-            ..
+            instance,
+            type_id,
         } = &mut self.funcs[func as usize]
         {
             if compiled.is_none() {
-                *compiled = Some(module.inner.compiled(*index)?);
+                let body = module.inner.compiled(*index)?;
+                self.targets[func as usize] = CallTarget::ready(*instance, *type_id, &body);
+                *compiled = Some(body);
             }
         }
         Ok(())
+    }
+
+    /// Adds a store function and its call target; returns its index.
+    pub(crate) fn push_func(&mut self, f: FuncEntity) -> u32 {
+        let target = match &f {
+            FuncEntity::Wasm {
+                instance,
+                type_id,
+                compiled: Some(body),
+                ..
+            } => CallTarget::ready(*instance, *type_id, body),
+            FuncEntity::Wasm {
+                instance, type_id, ..
+            } => CallTarget::pending(*instance, *type_id),
+            FuncEntity::Host { type_id, .. } => CallTarget::pending(u32::MAX, *type_id),
+        };
+        self.funcs.push(f);
+        self.targets.push(target);
+        self.funcs.len() as u32 - 1
     }
 
     pub(crate) fn new_memory(&mut self, ty: crate::MemoryType) -> Result<u32, Error> {
@@ -179,6 +254,7 @@ impl<T> Store<T> {
             inner: StoreInner {
                 engine: engine.clone(),
                 funcs: Vec::new(),
+                targets: Vec::new(),
                 memories: Vec::new(),
                 tables: Vec::new(),
                 globals: Vec::new(),
@@ -252,13 +328,13 @@ impl<T> Store<T> {
         let host = self.hosts.len() as u32;
         self.hosts.push(f);
         let arity = (ty.params().len() as u32, ty.results().len() as u32);
-        self.inner.funcs.push(FuncEntity::Host {
-            type_id: self.inner.engine.intern(&ty),
+        let type_id = self.inner.engine.intern(&ty);
+        self.inner.push_func(FuncEntity::Host {
+            type_id,
             ty,
             host,
             arity,
-        });
-        self.inner.funcs.len() as u32 - 1
+        })
     }
 }
 

@@ -5,7 +5,7 @@
 //! dispatchers (see `dispatch`) call these same functions.
 
 use super::{Cx, Exit, Res, St};
-use crate::store::{FuncEntity, StoreInner};
+use crate::store::StoreInner;
 use regwasm_ir::acc::{DST, X, Y};
 use regwasm_ir::{op, Reg, TrapCode};
 
@@ -356,8 +356,8 @@ pub unsafe fn ret_span(s: &mut St, cx: &mut Cx, o: op::ReturnSpan) -> Res {
 
 #[inline(always)]
 pub unsafe fn call(s: &mut St, cx: &mut Cx, o: op::Call) -> Res {
-    let store = cx.store();
-    let func = store.instances[cx.inst as usize].funcs[o.func as usize];
+    // SAFETY: `o.func` is a validated function index of the module.
+    let func = cx.inst_func(o.func);
     cx.call(s, func, o.base)
 }
 
@@ -375,10 +375,8 @@ pub unsafe fn call_indirect(s: &mut St, cx: &mut Cx, o: op::CallIndirect) -> Res
     }
     let func = (entry - 1) as u32;
     let expected = inst.module.inner.type_ids[o.ty as usize];
-    let actual = match &store.funcs[func as usize] {
-        FuncEntity::Wasm { type_id, .. } | FuncEntity::Host { type_id, .. } => *type_id,
-    };
-    if actual != expected {
+    // SAFETY: table entries hold store function indices.
+    if cx.target(func).type_id != expected {
         return fault(TrapCode::IndirectCallTypeMismatch);
     }
     cx.call(s, func, o.base)
@@ -838,7 +836,8 @@ pub unsafe fn elem_drop(_s: &mut St, cx: &mut Cx, o: op::ElemDrop) -> Res {
 
 #[inline(always)]
 pub unsafe fn ref_func(s: &mut St, cx: &mut Cx, o: op::RefFunc) -> Res {
-    let f = cx.store().instances[cx.inst as usize].funcs[o.func as usize];
+    // SAFETY: `o.func` is a validated function index of the module.
+    let f = cx.inst_func(o.func);
     set(s, o.dst, f as u64 + 1);
     Ok(())
 }

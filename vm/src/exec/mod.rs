@@ -9,7 +9,7 @@ pub mod pairs;
 pub use dispatch::TAIL_CALL_DISPATCH;
 
 use crate::func::Caller;
-use crate::store::{FuncEntity, GlobalEntity, Store, StoreInner};
+use crate::store::{CallTarget, FuncEntity, GlobalEntity, Store, StoreInner};
 use crate::{Error, TrapCode};
 use regwasm_ir::Reg;
 
@@ -32,8 +32,20 @@ pub(crate) enum Exit {
     Trap(TrapCode),
     /// A host function must run; see `Cx::host_func`.
     Host,
+    /// A call needs the store first (its callee is untranslated or a host
+    /// function, or the frame stack is full); `Cx::host_func` and
+    /// `Cx::host_fp` say what to call with which arguments, and the driver
+    /// makes the call.
+    Call,
     /// An error is waiting in `Cx::error`.
     Error,
+}
+
+impl Exit {
+    fn from_error(cx: &mut Cx, e: Error) -> Exit {
+        cx.error = Some(e);
+        Exit::Error
+    }
 }
 
 pub(crate) type Res = Result<(), Exit>;
@@ -63,6 +75,10 @@ pub(crate) struct Cx {
     /// the store's globals, refreshed by `enter_instance`.
     inst_globals: *const u32,
     globals: *mut GlobalEntity,
+    /// The current instance's function index space (store function
+    /// indices) and the store's call targets, refreshed likewise.
+    inst_funcs: *const u32,
+    targets: *const CallTarget,
 }
 
 impl Cx {
@@ -83,17 +99,24 @@ impl Cx {
     }
 
     /// Loads the current instance's memory into the hot state and its
-    /// globals into the context (after a switch of instance, a host call or
-    /// `memory.grow`).
+    /// globals and functions into the context (after a switch of instance, a
+    /// host call or `memory.grow`). It makes no calls (no bounds-check
+    /// panics either), so the call and return handlers that inline it need
+    /// no register saves.
     #[inline(always)]
     fn enter_instance(&mut self, s: &mut St) {
         let store = self.store();
-        let inst = &store.instances[self.inst as usize];
+        // SAFETY: `inst` is always an instance of this store once a call has
+        // entered it, and an instance's memory indices are store memories.
+        let inst = unsafe { store.instances.get_unchecked(self.inst as usize) };
         self.inst_globals = inst.globals.as_ptr();
         self.globals = store.globals.as_mut_ptr();
+        self.inst_funcs = inst.funcs.as_ptr();
+        self.targets = store.targets.as_ptr();
         match inst.memories.first() {
             Some(&m) => {
-                let data = &mut store.memories[m as usize].data;
+                // SAFETY: as above.
+                let data = unsafe { &mut store.memories.get_unchecked_mut(m as usize).data };
                 s.mem = data.as_mut_ptr();
                 s.mem_len = data.len();
             }
@@ -104,61 +127,97 @@ impl Cx {
         }
     }
 
+    /// Store function `index` of the current instance's function space.
+    ///
+    /// # Safety
+    /// `index` must be a function index of the current instance's module
+    /// (validation checks every `call`).
+    #[inline(always)]
+    pub(super) unsafe fn inst_func(&self, index: u32) -> u32 {
+        *self.inst_funcs.add(index as usize)
+    }
+
+    /// The call target of store function `func`, for `call_indirect`'s type
+    /// check.
+    ///
+    /// # Safety
+    /// `func` must be a store function index.
+    #[inline(always)]
+    pub(super) unsafe fn target(&self, func: u32) -> &CallTarget {
+        &*self.targets.add(func as usize)
+    }
+
     /// Calls store function `func` with arguments at `fp + base`.
+    ///
+    /// This path makes no calls of its own (no `memset`, no `Vec` growth, no
+    /// translation), so the handler needs no register saves; a call that
+    /// needs any of those leaves the dispatcher with [`Exit::Call`].
     #[inline(always)]
     unsafe fn call(&mut self, s: &mut St, func: u32, base: Reg) -> Res {
-        let store = self.store();
-        match &store.funcs[func as usize] {
-            FuncEntity::Wasm {
-                instance,
-                compiled: Some(body),
-                ..
-            } => {
-                // SAFETY: `base` lies inside the caller's frame (verifier),
-                // which lies inside the stack.
-                let new_fp = s.fp.add(base.0 as usize);
-                let avail = (self.stack_end as usize - new_fp as usize) / 8;
-                if self.frames.len() >= self.max_depth || avail < body.frame_size as usize {
-                    return Err(Exit::Trap(TrapCode::StackOverflow));
-                }
-                let params = body.num_params as usize;
-                // SAFETY: the callee frame was just checked to fit.
-                std::ptr::write_bytes(new_fp.add(params), 0, body.num_locals as usize - params);
-                if !body.consts.is_empty() {
-                    // SAFETY: the pooled constants' registers lie below the
-                    // temporaries, inside the frame checked above.
-                    std::ptr::copy_nonoverlapping(
-                        body.consts.as_ptr(),
-                        new_fp.add(body.num_locals as usize),
-                        body.consts.len(),
-                    );
-                }
-                self.frames.push(Frame {
-                    ret_ip: s.ip,
-                    fp: s.fp,
-                    inst: self.inst,
-                });
-                s.ip = body.code.as_ptr();
-                s.fp = new_fp;
-                if *instance != self.inst {
-                    self.inst = *instance;
-                    self.enter_instance(s);
-                }
-                Ok(())
-            }
-            FuncEntity::Wasm { compiled: None, .. } => {
-                if let Err(e) = store.ensure_compiled(func) {
-                    self.error = Some(e);
-                    return Err(Exit::Error);
-                }
-                self.call(s, func, base)
-            }
-            FuncEntity::Host { .. } => {
-                self.host_func = func;
-                self.host_fp = s.fp.add(base.0 as usize);
-                Err(Exit::Host)
-            }
+        // SAFETY: `base` lies inside the caller's frame (verifier), which
+        // lies inside the stack.
+        self.call_at(s, func, s.fp.add(base.0 as usize))
+    }
+
+    /// [`Cx::call`] with the callee's frame at `new_fp`.
+    #[inline(always)]
+    unsafe fn call_at(&mut self, s: &mut St, func: u32, new_fp: *mut u64) -> Res {
+        // SAFETY: `func` is a store function index (from the instance's
+        // function space or a table), and `targets` is refreshed whenever the
+        // store's functions may have grown (host calls).
+        let t = &*self.targets.add(func as usize);
+        let len = self.frames.len();
+        if t.code.is_null() || len == self.frames.capacity() {
+            self.host_func = func;
+            self.host_fp = new_fp;
+            return Err(Exit::Call);
         }
+        let avail = (self.stack_end as usize - new_fp as usize) / 8;
+        if len >= self.max_depth || avail < t.frame_size as usize {
+            return Err(Exit::Trap(TrapCode::StackOverflow));
+        }
+        // SAFETY: the callee frame was just checked to fit; declared locals
+        // come after the parameters and the pooled constants after the
+        // locals, all below `frame_size`. Volatile stores keep LLVM from
+        // turning these short loops into `memset`/`memcpy` calls.
+        let mut p = new_fp.add(t.num_params as usize);
+        let locals_end = new_fp.add(t.num_locals as usize);
+        while p < locals_end {
+            p.write_volatile(0);
+            p = p.add(1);
+        }
+        for k in 0..t.num_consts as usize {
+            locals_end.add(k).write_volatile(*t.consts.add(k));
+        }
+        // SAFETY: `len < capacity` was checked above.
+        self.frames.as_mut_ptr().add(len).write(Frame {
+            ret_ip: s.ip,
+            fp: s.fp,
+            inst: self.inst,
+        });
+        self.frames.set_len(len + 1);
+        s.ip = t.code;
+        s.fp = new_fp;
+        if t.instance != self.inst {
+            self.inst = t.instance;
+            self.enter_instance(s);
+        }
+        Ok(())
+    }
+
+    /// Readies the call that left with [`Exit::Call`]: translates the
+    /// callee and makes room for its frame. Returns false for a host
+    /// function, which the driver calls itself.
+    fn prepare_call(&mut self) -> Result<bool, Error> {
+        let store = self.store();
+        if let FuncEntity::Host { .. } = store.funcs[self.host_func as usize] {
+            return Ok(false);
+        }
+        store.ensure_compiled(self.host_func)?;
+        if self.frames.len() == self.frames.capacity() {
+            self.frames.reserve(self.frames.len().max(16));
+        }
+        Ok(true)
     }
 
     #[inline(always)]
@@ -211,6 +270,8 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         fuel: store.inner.fuel,
         inst_globals: std::ptr::null(),
         globals: std::ptr::null_mut(),
+        inst_funcs: std::ptr::null(),
+        targets: store.inner.targets.as_ptr(),
     };
     // SAFETY: `base + n` slots fit the stack (checked above).
     let entry_fp = unsafe { stack.start.add(base) };
@@ -223,14 +284,23 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
     };
     // Enter the function as if called from a frame at `entry_fp`; the
     // frame stack stays empty, so its return ends the run.
-    // SAFETY: `base` 0 relative to `entry_fp`, inside the stack.
-    let mut exit = match unsafe { cx.call(&mut s, func, Reg(0)) } {
-        Ok(()) => {
-            cx.frames.clear();
-            // SAFETY: `s` now describes the entry function's frame.
-            unsafe { dispatch::run(&mut s, &mut cx) }
+    let mut exit = loop {
+        // SAFETY: `base` 0 relative to `entry_fp`, inside the stack.
+        match unsafe { cx.call(&mut s, func, Reg(0)) } {
+            Ok(()) => {
+                cx.frames.clear();
+                // SAFETY: `s` now describes the entry function's frame.
+                break unsafe { dispatch::run(&mut s, &mut cx) };
+            }
+            // The callee is translated (above), so only the frame stack's
+            // capacity can send the entry call here.
+            Err(Exit::Call) => {
+                if let Err(e) = cx.prepare_call() {
+                    break Exit::from_error(&mut cx, e);
+                }
+            }
+            Err(e) => break e,
         }
-        Err(e) => e,
     };
     let result = loop {
         store.inner.fuel = cx.fuel;
@@ -243,6 +313,28 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
                     .take()
                     .unwrap_or_else(|| Error::usage("internal error: missing error")))
             }
+            Exit::Call => match cx.prepare_call() {
+                Err(e) => break Err(e),
+                Ok(false) => exit = Exit::Host,
+                Ok(true) => {
+                    let mut s = St {
+                        ip: cx.ip,
+                        fp: cx.fp,
+                        mem: std::ptr::null_mut(),
+                        mem_len: 0,
+                        acc: 0,
+                    };
+                    cx.enter_instance(&mut s);
+                    // SAFETY: resuming the call that left: `host_fp` is the
+                    // callee frame it computed, and the saved state is the
+                    // caller's after the call instruction.
+                    exit = match unsafe { cx.call_at(&mut s, cx.host_func, cx.host_fp) } {
+                        // SAFETY: `s` now describes the callee's frame.
+                        Ok(()) => unsafe { dispatch::run(&mut s, &mut cx) },
+                        Err(e) => e,
+                    };
+                }
+            },
             Exit::Host => {
                 let hf = cx.host_func;
                 let offset = (cx.host_fp as usize - stack.start as usize) / 8;
