@@ -10,6 +10,7 @@
 //! code 1 (usage errors are reported by clap with exit code 2).
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -62,6 +63,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match catch_quiet(|| execute(cli)) {
         Ok(Ok(code)) => code,
+        // A reader that stops early (`regwasm inspect m.wasm | head`) ends
+        // the output, not the program with an error.
+        Ok(Err(e)) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -71,6 +75,14 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn execute(cli: Cli) -> Result<ExitCode> {
@@ -239,8 +251,9 @@ fn run(opts: &RunOptions) -> Result<ExitCode> {
     if let Err(e) = func.call(&mut store, &params, &mut results) {
         return guest_failed(e, &format!("`{name}` failed"));
     }
+    let mut out = std::io::stdout().lock();
     for result in &results {
-        println!("{}", format_val(result));
+        writeln!(out, "{}", format_val(result))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -249,7 +262,16 @@ fn run(opts: &RunOptions) -> Result<ExitCode> {
 /// `proc_exit`, 134 and one line for a trap, 1 and one line otherwise.
 fn guest_failed(e: regwasm::Error, context: &str) -> Result<ExitCode> {
     if let Some(exit) = e.downcast_ref::<I32Exit>() {
-        return Ok(ExitCode::from(exit.0 as u8));
+        // As `wasmtime run`: statuses from 126 up mean "could not run" or
+        // "killed by a signal" to a shell, and truncating to a byte would
+        // turn 256 into success, so they are an error.
+        return match u8::try_from(exit.0) {
+            Ok(code) if code < 126 => Ok(ExitCode::from(code)),
+            _ => Err(anyhow!(
+                "{context}: exit with invalid exit status {} (outside of [0..126))",
+                exit.0
+            )),
+        };
     }
     if e.as_trap().is_some() {
         eprintln!("error: {context}: wasm trap: {e}");
@@ -259,6 +281,7 @@ fn guest_failed(e: regwasm::Error, context: &str) -> Result<ExitCode> {
 }
 
 fn inspect(file: &Path, func: Option<&str>, check: bool) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
     let engine = Engine::default();
     let module = load(&engine, file)?;
     let imported = module
@@ -301,33 +324,37 @@ fn inspect(file: &Path, func: Option<&str>, check: bool) -> Result<ExitCode> {
             .disassemble(index)
             .map_err(|e| anyhow!("cannot disassemble function {index}: {e}"))?;
         if !first {
-            println!();
+            writeln!(out)?;
         }
         first = false;
         match names.get(&index) {
-            Some(exports) => println!(";; func {index} (export {})", exports.join(" ")),
-            None => println!(";; func {index}"),
+            Some(exports) => writeln!(out, ";; func {index} (export {})", exports.join(" "))?,
+            None => writeln!(out, ";; func {index}")?,
         }
         if check {
             match module.check_translation(index) {
                 Ok(stats) => {
                     proven += 1;
                     reads += stats.uses;
-                    println!(";; symbolic check: {} register reads proven", stats.uses);
+                    writeln!(
+                        out,
+                        ";; symbolic check: {} register reads proven",
+                        stats.uses
+                    )?;
                 }
                 Err(e) => {
                     failed += 1;
-                    println!(";; symbolic check FAILED: {e}");
+                    writeln!(out, ";; symbolic check FAILED: {e}")?;
                 }
             }
         }
-        print!("{}", ensure_newline(text));
+        write!(out, "{}", ensure_newline(text))?;
     }
     if check {
-        println!();
-        println!(
+        writeln!(out)?;
+        writeln!(out,
             ";; symbolic check: {proven} functions proven ({reads} register reads), {failed} failed"
-        );
+        )?;
         if failed > 0 {
             return Ok(ExitCode::FAILURE);
         }
@@ -343,18 +370,19 @@ fn ensure_newline(mut text: String) -> String {
 }
 
 fn wast(files: &[PathBuf]) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
     let (mut passed, mut failed) = (0, 0);
     for file in files {
         let report = run_wast_file(file);
-        println!("{}: {}", file.display(), report.summary());
+        writeln!(out, "{}: {}", file.display(), report.summary())?;
         for failure in &report.failures {
-            println!("  {failure}");
+            writeln!(out, "  {failure}")?;
         }
         passed += report.passed;
         failed += report.failed;
     }
     if files.len() > 1 {
-        println!("total: {passed} passed, {failed} failed");
+        writeln!(out, "total: {passed} passed, {failed} failed")?;
     }
     Ok(if failed == 0 {
         ExitCode::SUCCESS

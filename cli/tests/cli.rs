@@ -302,3 +302,62 @@ fn run_fuel_stops_an_infinite_loop() {
         stderr(&out)
     );
 }
+
+/// A WASI command that calls `proc_exit(status)`.
+fn exit_module(name: &str, status: i32) -> String {
+    scratch_file(
+        name,
+        &format!(
+            r#"(module
+                 (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+                 (memory (export "memory") 1)
+                 (func (export "_start") (call $exit (i32.const {status}))))"#
+        ),
+    )
+}
+
+#[test]
+fn proc_exit_statuses_from_126_up_are_errors() {
+    // Below 126 the status is the guest's own.
+    let out = regwasm(&["run", &exit_module("exit125.wat", 125)]);
+    assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
+    // 256 would truncate to 0 (success) and 1000 to 232: as wasmtime, both
+    // are an error with exit 1, and so is a negative status.
+    for (name, status) in [
+        ("exit126.wat", 126),
+        ("exit256.wat", 256),
+        ("exit1000.wat", 1000),
+        ("exitneg.wat", -1),
+    ] {
+        let out = regwasm(&["run", &exit_module(name, status)]);
+        assert_clean_error(&out, &format!("invalid exit status {status}"));
+    }
+}
+
+#[test]
+fn output_to_a_closed_pipe_ends_quietly() {
+    // `regwasm inspect … | head -1`: the reader goes away after one line.
+    let module = scratch_file(
+        "many_funcs.wat",
+        &format!(
+            "(module {})",
+            "(func (result i32) (i32.const 7))".repeat(20_000)
+        ),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_regwasm"))
+        .args(["inspect", &module])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the regwasm binary");
+    let mut first = [0u8; 8];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(
+        !err.contains("panicked") && !err.contains("internal error"),
+        "stderr: {err}"
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr: {err}");
+}
