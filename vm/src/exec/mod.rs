@@ -127,6 +127,21 @@ impl Cx {
         }
     }
 
+    /// The hot state saved at the last exit, to go on after the driver has
+    /// served it. A call (host or not) clobbers the accumulator, as the
+    /// verifier and the checker assume.
+    fn resume(&mut self) -> St {
+        let mut s = St {
+            ip: self.ip,
+            fp: self.fp,
+            mem: std::ptr::null_mut(),
+            mem_len: 0,
+            acc: 0,
+        };
+        self.enter_instance(&mut s);
+        s
+    }
+
     /// Store function `index` of the current instance's function space.
     ///
     /// # Safety
@@ -317,14 +332,7 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
                 Err(e) => break Err(e),
                 Ok(false) => exit = Exit::Host,
                 Ok(true) => {
-                    let mut s = St {
-                        ip: cx.ip,
-                        fp: cx.fp,
-                        mem: std::ptr::null_mut(),
-                        mem_len: 0,
-                        acc: 0,
-                    };
-                    cx.enter_instance(&mut s);
+                    let mut s = cx.resume();
                     // SAFETY: resuming the call that left: `host_fp` is the
                     // callee frame it computed, and the saved state is the
                     // caller's after the call instruction.
@@ -364,16 +372,7 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
                 store.inner.stack[offset..offset + r as usize].copy_from_slice(&buf[..r as usize]);
                 cx.store = &mut store.inner;
                 cx.fuel = store.inner.fuel;
-                let mut s = St {
-                    ip: cx.ip,
-                    fp: cx.fp,
-                    mem: std::ptr::null_mut(),
-                    mem_len: 0,
-                    // A host call clobbers the accumulator (the verifier
-                    // and the checker treat every call so).
-                    acc: 0,
-                };
-                cx.enter_instance(&mut s);
+                let mut s = cx.resume();
                 // SAFETY: resuming the saved state after the call instruction.
                 exit = unsafe { dispatch::run(&mut s, &mut cx) };
             }
