@@ -7,7 +7,8 @@
 //! Conventions: `dst` is the register written (`dst2` a second one); 32-bit values are stored
 //! zero-extended in their 64-bit register; `*Imm` variants carry the right
 //! operand inline (sign-extended for 64-bit operations); `Br*` compare-and-branch
-//! variants branch when the comparison holds; `Select*` variants pick `a` when
+//! variants branch when the comparison holds (`BrI32And` when `a & b` is not
+//! zero, `BrI32Nand` when it is: a bit test, or `&&` of two comparisons); `Select*` variants pick `a` when
 //! the (fused) condition holds, else `b`. `I32AddImmBr*` variants compute
 //! `dst = a + b` and branch on that new value (`!= 0`, `== 0`, or compared
 //! with `c`): a loop counter's step and its exit test in one dispatch.
@@ -47,6 +48,10 @@ macro_rules! for_each_instr {
         I32LoadBrNez = i32_load_br_nez { dst: Reg, addr: Reg, offset: u32, off: BrOff }
         I32LoadBrEqz = i32_load_br_eqz { dst: Reg, addr: Reg, offset: u32, off: BrOff }
         CopyBrEqz = copy_br_eqz { dst: Reg, src: Reg, cond: Reg, off: BrOff }
+        BrI32And = br_i32_and [xy] { a: Reg, b: Reg, off: BrOff }
+        BrI32AndImm = br_i32_and_imm [x] { a: Reg, b: i32, off: BrOff }
+        BrI32Nand = br_i32_nand [xy] { a: Reg, b: Reg, off: BrOff }
+        BrI32NandImm = br_i32_nand_imm [x] { a: Reg, b: i32, off: BrOff }
         BrI32Eq = br_i32_eq [xy] { a: Reg, b: Reg, off: BrOff }
         BrI32EqImm = br_i32_eq_imm [x] { a: Reg, b: i32, off: BrOff }
         BrI32Ne = br_i32_ne [xy] { a: Reg, b: Reg, off: BrOff }

@@ -2510,3 +2510,182 @@ fn a_load_and_the_test_of_its_value_are_one_instruction() {
     let trap = fx.trap::<i32, i32>("sum", -4);
     assert!(trap.contains("out of bounds memory access"), "{trap}");
 }
+
+#[test]
+fn a_global_read_right_after_its_write_keeps_the_written_value() {
+    let mut fx = Fixture::new(
+        r#"(module
+  (global $g (mut i32) (i32.const 0))
+  (global $h (mut i32) (i32.const 100))
+  (global $f (mut f64) (f64.const 0))
+  (func (export "g") (result i32) global.get $g)
+  (func (export "f") (result f64) global.get $f)
+  ;; wasmi's counter-global: the loop reads back what it just wrote.
+  (func (export "count") (param $n i32) (result i32)
+    (global.set $g (local.get $n))
+    (loop $continue
+      (br_if $continue
+        (global.set $g (i32.sub (global.get $g) (i32.const 1)))
+        (global.get $g)))
+    (global.get $g))
+  ;; The value kept is a lazy reference to a local written afterwards.
+  (func (export "local") (param $x i32) (result i32)
+    (global.set $g (local.get $x))
+    (global.get $g)
+    (local.set $x (i32.const 5))
+    (local.get $x)
+    i32.add)
+  (func (export "const") (result i32)
+    (global.set $g (i32.const 7))
+    (global.get $g))
+  (func (export "compare") (param i32) (result i32)
+    (global.set $g (i32.lt_s (local.get 0) (i32.const 3)))
+    (global.get $g))
+  (func (export "float") (param f64) (result f64)
+    (global.set $f (f64.add (local.get 0) (f64.const 0.5)))
+    (global.get $f))
+  ;; Another global: read as usual.
+  (func (export "other") (param i32) (result i32)
+    (global.set $g (local.get 0))
+    (global.get $h)))"#,
+    );
+    insta::assert_snapshot!(
+        "a_global_read_right_after_its_write_keeps_the_written_value",
+        fx.all_listings()
+    );
+    // One read of the global per iteration, none after its write.
+    let count = fx.listing("count");
+    let gets = mnemonics(&count)
+        .iter()
+        .filter(|m| **m == "global_get")
+        .count();
+    assert_eq!(gets, 2, "{count}");
+    fx.expect_ops("local", &["global_set"], &["global_get"]);
+    fx.expect_ops("const", &["global_set"], &["global_get"]);
+    fx.expect_ops("compare", &["global_set"], &["global_get"]);
+    fx.expect_ops("float", &["global_set"], &["global_get"]);
+    fx.expect_ops("other", &["global_set", "global_get"], &[]);
+    assert_eq!(fx.call::<i32, i32>("count", 1000), 0);
+    assert_eq!(fx.call::<(), i32>("g", ()), 0);
+    assert_eq!(fx.call::<i32, i32>("local", 37), 42);
+    assert_eq!(fx.call::<(), i32>("g", ()), 37);
+    assert_eq!(fx.call::<(), i32>("const", ()), 7);
+    assert_eq!(fx.call::<(), i32>("g", ()), 7);
+    assert_eq!(fx.call::<i32, i32>("compare", 2), 1);
+    assert_eq!(fx.call::<(), i32>("g", ()), 1);
+    assert_eq!(fx.call::<i32, i32>("compare", 3), 0);
+    assert_eq!(fx.call::<(), i32>("g", ()), 0);
+    assert_eq!(fx.call::<f64, f64>("float", 1.25), 1.75);
+    assert_eq!(fx.call::<(), f64>("f", ()), 1.75);
+    assert_eq!(fx.call::<i32, i32>("other", 9), 100);
+    assert_eq!(fx.call::<(), i32>("g", ()), 9);
+}
+
+#[test]
+fn a_branch_on_an_and_tests_the_bits_in_one_instruction() {
+    let mut fx = Fixture::new(
+        r#"(module
+  ;; `a >= lo && a <= hi` in the shape of wasmi's fuse benchmark.
+  (func (export "between") (param $a i32) (param $lo i32) (param $hi i32) (result i32)
+    (block
+      (br_if 0 (i32.eqz (i32.and (i32.ge_s (local.get $a) (local.get $lo))
+                                 (i32.le_s (local.get $a) (local.get $hi)))))
+      (return (i32.const 1)))
+    i32.const 0)
+  ;; Bit tests against an immediate, either operand.
+  (func (export "bit2") (param i32) (result i32)
+    (block
+      (br_if 0 (i32.and (local.get 0) (i32.const 4)))
+      (return (i32.const 0)))
+    i32.const 1)
+  (func (export "not_bit0") (param i32) (result i32)
+    (block
+      (br_if 0 (i32.eqz (i32.and (i32.const 1) (local.get 0))))
+      (return (i32.const 0)))
+    i32.const 1)
+  ;; Registers, no `eqz`; high bits matter.
+  (func (export "common") (param i32 i32) (result i32)
+    (block
+      (br_if 0 (i32.and (local.get 0) (local.get 1)))
+      (return (i32.const 0)))
+    i32.const 1)
+  ;; `if` on the test and on its `eqz`.
+  (func (export "if_and") (param i32 i32) (result i32)
+    (if (result i32) (i32.and (local.get 0) (local.get 1))
+      (then (i32.const 10)) (else (i32.const 20))))
+  (func (export "if_nand") (param i32) (result i32)
+    (if (result i32) (i32.eqz (i32.and (local.get 0) (i32.const 0x80000000)))
+      (then (i32.const 10)) (else (i32.const 20))))
+  ;; Not a branch: the plain `and` (and `eqz`).
+  (func (export "value") (param i32 i32) (result i32)
+    (i32.and (local.get 0) (local.get 1)))
+  (func (export "select") (param i32 i32) (result i32)
+    (select (i32.const 3) (i32.const 4) (i32.eqz (i32.and (local.get 0) (local.get 1))))))"#,
+    );
+    insta::assert_snapshot!(
+        "a_branch_on_an_and_tests_the_bits_in_one_instruction",
+        fx.all_listings()
+    );
+    fx.expect_ops("between", &["br_i32_nand"], &["i32_and", "i32_eqz"]);
+    fx.expect_ops("bit2", &["br_i32_and_imm"], &["i32_and_imm", "br_nez"]);
+    fx.expect_ops(
+        "not_bit0",
+        &["br_i32_nand_imm"],
+        &["i32_and_imm", "i32_eqz"],
+    );
+    fx.expect_ops("common", &["br_i32_and"], &["i32_and", "br_nez"]);
+    fx.expect_ops("if_and", &["br_i32_nand"], &["i32_and"]);
+    fx.expect_ops("if_nand", &["br_i32_and_imm"], &["i32_and_imm", "i32_eqz"]);
+    fx.expect_ops("value", &["i32_and"], &["br_i32_and", "br_i32_nand"]);
+    // `eqz` feeding `select` swaps its arms, as before.
+    fx.expect_ops(
+        "select",
+        &["i32_and", "select"],
+        &["br_i32_nand", "i32_eqz"],
+    );
+    for (a, lo, hi) in [
+        (5, 1, 9),
+        (1, 1, 9),
+        (9, 1, 9),
+        (0, 1, 9),
+        (10, 1, 9),
+        (-3, -5, -1),
+        (3, 5, 1),
+    ] {
+        let want = i32::from(a >= lo && a <= hi);
+        assert_eq!(
+            fx.call::<(i32, i32, i32), i32>("between", (a, lo, hi)),
+            want,
+            "between({a}, {lo}, {hi})"
+        );
+    }
+    for x in [0, 1, 3, 4, 5, 7, 8, -1, i32::MIN] {
+        assert_eq!(fx.call::<i32, i32>("bit2", x), x >> 2 & 1, "bit2({x})");
+        assert_eq!(
+            fx.call::<i32, i32>("not_bit0", x),
+            1 - (x & 1),
+            "not_bit0({x})"
+        );
+        assert_eq!(
+            fx.call::<i32, i32>("if_nand", x),
+            if x < 0 { 20 } else { 10 },
+            "if_nand({x})"
+        );
+        for y in [0, 1, 2, 6, -1, i32::MIN] {
+            let and = x & y;
+            assert_eq!(
+                fx.call::<(i32, i32), i32>("common", (x, y)),
+                i32::from(and != 0)
+            );
+            assert_eq!(
+                fx.call::<(i32, i32), i32>("if_and", (x, y)),
+                if and != 0 { 10 } else { 20 }
+            );
+            assert_eq!(fx.call::<(i32, i32), i32>("value", (x, y)), and);
+            assert_eq!(
+                fx.call::<(i32, i32), i32>("select", (x, y)),
+                if and == 0 { 3 } else { 4 }
+            );
+        }
+    }
+}

@@ -71,6 +71,9 @@ pub enum Pending {
     },
     /// `i32.eqz` (`is64: false`) or `i64.eqz` / `ref.is_null`.
     Eqz { is64: bool, a: Reg },
+    /// `i32.and`, tested for not zero (`eqz` false) or zero (`eqz` true,
+    /// an `i32.eqz` of it): fused into branches only.
+    And { a: Reg, b: Rhs, eqz: bool },
     /// A float comparison (fused into branches only).
     FCmp {
         is64: bool,
@@ -200,4 +203,15 @@ pub fn add_imm_br_ri(cmp: Cmp, dst: Reg, a: Reg, b: i32, c: i32) -> Instr {
         LtU => I32AddImmBrLtUImm; GtS => I32AddImmBrGtSImm; GtU => I32AddImmBrGtUImm;
         LeS => I32AddImmBrLeSImm; LeU => I32AddImmBrLeUImm; GeS => I32AddImmBrGeSImm;
         GeU => I32AddImmBrGeUImm;)
+}
+
+/// Branch on `a & b`: taken when it is not zero (`nz`), or when it is zero.
+pub fn br_and(nz: bool, a: Reg, b: Rhs) -> Instr {
+    let off = BrOff(0);
+    match (nz, b) {
+        (true, Rhs::Reg(b)) => op::BrI32And { a, b, off }.into(),
+        (true, Rhs::Imm(b)) => op::BrI32AndImm { a, b, off }.into(),
+        (false, Rhs::Reg(b)) => op::BrI32Nand { a, b, off }.into(),
+        (false, Rhs::Imm(b)) => op::BrI32NandImm { a, b, off }.into(),
+    }
 }

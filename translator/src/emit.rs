@@ -352,14 +352,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
                 }
                 .into()
             }),
-            O::GlobalSet { global_index } => {
-                let src = self.pop_reg();
-                self.emit(op::GlobalSet {
-                    idx: global_index,
-                    src,
-                });
-                Ok(1)
-            }
+            O::GlobalSet { global_index } => self.global_set(global_index),
             O::I32Load { memarg } => load!(self, I32Load, memarg),
             O::I64Load { memarg } => load!(self, I64Load, memarg),
             O::F32Load { memarg } => load!(self, F32Load, memarg),
@@ -564,7 +557,7 @@ impl<'a, 'e> Emitter<'a, 'e> {
             O::I32DivU => bin_imm!(self, false, false, I32DivU, I32DivUImm),
             O::I32RemS => bin_imm!(self, false, false, I32RemS, I32RemSImm),
             O::I32RemU => bin_imm!(self, false, false, I32RemU, I32RemUImm),
-            O::I32And => bin_imm!(self, false, true, I32And, I32AndImm),
+            O::I32And => self.and(),
             O::I32Or => bin_imm!(self, false, true, I32Or, I32OrImm),
             O::I32Xor => bin_imm!(self, false, true, I32Xor, I32XorImm),
             O::I32Shl => bin_imm!(self, false, false, I32Shl, I32ShlImm),

@@ -47,6 +47,10 @@ pub(crate) struct CallTarget {
     pub type_id: u32,
 }
 
+/// The `instance` of a call target, or of the executor before its entry
+/// call, that belongs to no instance (a host function).
+pub(crate) const NO_INSTANCE: u32 = u32::MAX;
+
 impl CallTarget {
     fn pending(instance: u32, type_id: u32) -> CallTarget {
         CallTarget {
@@ -202,7 +206,7 @@ impl StoreInner {
             FuncEntity::Wasm {
                 instance, type_id, ..
             } => CallTarget::pending(*instance, *type_id),
-            FuncEntity::Host { type_id, .. } => CallTarget::pending(u32::MAX, *type_id),
+            FuncEntity::Host { type_id, .. } => CallTarget::pending(NO_INSTANCE, *type_id),
         };
         self.funcs.push(f);
         self.targets.push(target);

@@ -98,6 +98,7 @@ impl Emitter<'_, '_> {
                 }
             }
             Slot::Pending(Pending::FCmp { is64, cmp, a, b }) => cmp::br_f(is64, cmp, when, a, b),
+            Slot::Pending(Pending::And { a, b, eqz }) => cmp::br_and(when != eqz, a, b),
             // `eqz` holds when the operand is zero.
             Slot::Pending(Pending::Eqz { is64, a: cond }) => match (is64, when) {
                 (false, true) => op::BrEqz { cond, off }.into(),

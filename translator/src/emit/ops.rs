@@ -102,6 +102,36 @@ impl Emitter<'_, '_> {
         self.produce(|dst| make(dst, a, b))
     }
 
+    /// `i32.and`: a pending test when a branch consumes it (directly or
+    /// through an `i32.eqz`), else the plain instruction.
+    pub(super) fn and(&mut self) -> R<usize> {
+        let next = |k: usize| self.an.ops.get(self.op_index + k).map(|o| &o.0);
+        let to_branch = |o: Option<&Operator<'_>>| {
+            matches!(o, Some(Operator::BrIf { .. } | Operator::If { .. }))
+        };
+        let tested =
+            to_branch(next(1)) || (matches!(next(1), Some(Operator::I32Eqz)) && to_branch(next(2)));
+        if !(self.fuse && tested && self.consumed_by_next()) {
+            return self.binary_imm(
+                false,
+                true,
+                |dst, a, b| op::I32And { dst, a, b }.into(),
+                |dst, a, b| op::I32AndImm { dst, a, b }.into(),
+            );
+        }
+        let (sb, pb) = self.pop();
+        let (sa, pa) = self.pop();
+        let (a, b) = if let Some(imm) = self.imm_of(sb, false) {
+            (self.operand(sa, pa), Rhs::Imm(imm))
+        } else if let Some(imm) = self.imm_of(sa, false) {
+            (self.operand(sb, pb), Rhs::Imm(imm))
+        } else {
+            let a = self.operand(sa, pa);
+            (a, Rhs::Reg(self.operand(sb, pb)))
+        };
+        self.pending_or_emit(Pending::And { a, b, eqz: false })
+    }
+
     /// An integer comparison: pending (fused into the next operator) when
     /// that operator is its consumer and can fuse, else a plain instruction.
     pub(super) fn compare(&mut self, is64: bool, cmp: Cmp) -> R<usize> {
@@ -155,6 +185,11 @@ impl Emitter<'_, '_> {
                     a: *a,
                     b: Rhs::Imm(0),
                 }),
+                Some(Slot::Pending(Pending::And { a, b, eqz: false })) => Some(Pending::And {
+                    a: *a,
+                    b: *b,
+                    eqz: true,
+                }),
                 _ => None,
             };
             if let Some(p) = inverse {
@@ -174,11 +209,16 @@ impl Emitter<'_, '_> {
     /// value.
     pub(super) fn pending_or_emit(&mut self, p: Pending) -> R<usize> {
         let next = self.an.ops.get(self.op_index + 1).map(|o| &o.0);
-        let consumer_fuses = match next {
-            Some(Operator::BrIf { .. } | Operator::If { .. }) => true,
-            Some(Operator::Select | Operator::TypedSelect { .. } | Operator::I32Eqz) => {
-                !matches!(p, Pending::FCmp { .. })
-            }
+        let consumer_fuses = match (next, p) {
+            (Some(Operator::BrIf { .. } | Operator::If { .. }), _) => true,
+            (_, Pending::FCmp { .. }) => false,
+            // An `and` fuses into a branch only, through at most one `eqz`.
+            (Some(Operator::I32Eqz), Pending::And { eqz: false, .. }) => matches!(
+                self.an.ops.get(self.op_index + 2),
+                Some((Operator::BrIf { .. } | Operator::If { .. }, _))
+            ),
+            (_, Pending::And { .. }) => false,
+            (Some(Operator::Select | Operator::TypedSelect { .. } | Operator::I32Eqz), _) => true,
             _ => false,
         };
         let fusable = self.fuse && self.consumed_by_next() && consumer_fuses;
@@ -321,5 +361,31 @@ impl Emitter<'_, '_> {
             .func_type(func)
             .ok_or(TranslateError::Env("function index out of range"))?;
         Ok((ty.params().len(), ty.results().len()))
+    }
+
+    /// `global.set`; followed by `global.get` of the same global (a counter
+    /// kept in a global), the value stays on the stack where it was instead
+    /// of being read back, and the `global.get` is consumed too.
+    pub(super) fn global_set(&mut self, idx: u32) -> R<usize> {
+        let tee = self.fuse
+            && matches!(self.an.ops.get(self.op_index + 1),
+                Some((Operator::GlobalGet { global_index }, _)) if *global_index == idx);
+        let (slot, pos) = self.pop();
+        let sym = self.notes.sym(pos);
+        let src = self.operand(slot, pos);
+        if !tee {
+            self.emit(op::GlobalSet { idx, src });
+            return Ok(1);
+        }
+        // Back on the stack before the store is emitted, so the accumulator
+        // does not take a value that is read again.
+        let kept = if src == self.home(pos) {
+            Slot::Temp
+        } else {
+            slot
+        };
+        self.push_sym(kept, sym)?;
+        self.emit(op::GlobalSet { idx, src });
+        Ok(2)
     }
 }

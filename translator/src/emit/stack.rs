@@ -144,6 +144,16 @@ impl Emitter<'_, '_> {
             Pending::Eqz { is64: false, a } => op::I32Eqz { dst, src: a }.into(),
             Pending::Eqz { is64: true, a } => op::I64Eqz { dst, src: a }.into(),
             Pending::FCmp { is64, cmp, a, b } => cmp::set_f(is64, cmp, dst, a, b),
+            Pending::And { a, b, eqz } => {
+                match b {
+                    Rhs::Reg(b) => self.emit(op::I32And { dst, a, b }),
+                    Rhs::Imm(b) => self.emit(op::I32AndImm { dst, a, b }),
+                };
+                if !eqz {
+                    return;
+                }
+                op::I32Eqz { dst, src: dst }.into()
+            }
         };
         self.emit_instr(instr);
     }

@@ -227,6 +227,30 @@ br_cmp! {
     br_i64_ge_u br_i64_ge_u_imm BrI64GeU BrI64GeUImm u64: >=;
 }
 
+macro_rules! br_test {
+    ($($name:ident $imm_name:ident $T:ident $TI:ident: $op:tt;)*) => {$(
+        #[inline(always)]
+        pub unsafe fn $name<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
+            if (src::<M, X>(s, o.a) as u32 & src::<M, Y>(s, o.b) as u32) $op 0 {
+                branch(s, o.off);
+            }
+            Ok(())
+        }
+        #[inline(always)]
+        pub unsafe fn $imm_name<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$TI) -> Res {
+            if (src::<M, X>(s, o.a) as u32 & o.b as u32) $op 0 {
+                branch(s, o.off);
+            }
+            Ok(())
+        }
+    )*};
+}
+
+br_test! {
+    br_i32_and br_i32_and_imm BrI32And BrI32AndImm: !=;
+    br_i32_nand br_i32_nand_imm BrI32Nand BrI32NandImm: ==;
+}
+
 /// Float compare-and-branch: `$name` branches when the comparison holds,
 /// `$not` when it does not (with NaNs, `!(a < b)` is not `a >= b`, which is
 /// exactly why the negation is wanted here).

@@ -8,8 +8,8 @@ pub mod pairs;
 
 pub use dispatch::TAIL_CALL_DISPATCH;
 
-use crate::func::Caller;
-use crate::store::{CallTarget, FuncEntity, GlobalEntity, Store, StoreInner};
+use crate::func::{Caller, HostFn};
+use crate::store::{CallTarget, FuncEntity, GlobalEntity, Store, StoreInner, NO_INSTANCE};
 use crate::{Error, TrapCode};
 use regwasm_ir::Reg;
 
@@ -37,15 +37,6 @@ pub(crate) enum Exit {
     /// `Cx::host_fp` say what to call with which arguments, and the driver
     /// makes the call.
     Call,
-    /// An error is waiting in `Cx::error`.
-    Error,
-}
-
-impl Exit {
-    fn from_error(cx: &mut Cx, e: Error) -> Exit {
-        cx.error = Some(e);
-        Exit::Error
-    }
 }
 
 pub(crate) type Res = Result<(), Exit>;
@@ -68,7 +59,6 @@ pub(crate) struct Cx {
     fp: *mut u64,
     host_func: u32,
     host_fp: *mut u64,
-    error: Option<Error>,
     /// Fuel left; written back to the store whenever the dispatcher exits.
     fuel: u64,
     /// The current instance's global index space (store global indices) and
@@ -273,7 +263,7 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
     let mut cx = Cx {
         store: inner,
         // No instance yet: the entry call below switches to the callee's.
-        inst: u32::MAX,
+        inst: NO_INSTANCE,
         frames,
         stack_end: stack.end,
         max_depth: store.inner.engine.config().max_call_depth,
@@ -281,7 +271,6 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         fp: std::ptr::null_mut(),
         host_func: 0,
         host_fp: std::ptr::null_mut(),
-        error: None,
         fuel: store.inner.fuel,
         inst_globals: std::ptr::null(),
         globals: std::ptr::null_mut(),
@@ -298,36 +287,26 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, slots: &mut [u64]) -> R
         acc: 0,
     };
     // Enter the function as if called from a frame at `entry_fp`; the
-    // frame stack stays empty, so its return ends the run.
-    let mut exit = loop {
-        // SAFETY: `base` 0 relative to `entry_fp`, inside the stack.
-        match unsafe { cx.call(&mut s, func, Reg(0)) } {
-            Ok(()) => {
-                cx.frames.clear();
-                // SAFETY: `s` now describes the entry function's frame.
-                break unsafe { dispatch::run(&mut s, &mut cx) };
-            }
-            // The callee is translated (above), so only the frame stack's
-            // capacity can send the entry call here.
-            Err(Exit::Call) => {
-                if let Err(e) = cx.prepare_call() {
-                    break Exit::from_error(&mut cx, e);
-                }
-            }
-            Err(e) => break e,
+    // frame stack stays empty, so its return ends the run. The callee is
+    // translated (above) and the frame stack has room, so the entry call
+    // cannot leave for the driver.
+    if cx.frames.capacity() == 0 {
+        cx.frames.reserve(16);
+    }
+    // SAFETY: `base` 0 relative to `entry_fp`, inside the stack.
+    let mut exit = match unsafe { cx.call(&mut s, func, Reg(0)) } {
+        Ok(()) => {
+            cx.frames.clear();
+            // SAFETY: `s` now describes the entry function's frame.
+            unsafe { dispatch::run(&mut s, &mut cx) }
         }
+        Err(e) => e,
     };
     let result = loop {
         store.inner.fuel = cx.fuel;
         match exit {
             Exit::Done => break Ok(()),
             Exit::Trap(code) => break Err(Error::from(code)),
-            Exit::Error => {
-                break Err(cx
-                    .error
-                    .take()
-                    .unwrap_or_else(|| Error::usage("internal error: missing error")))
-            }
             Exit::Call => match cx.prepare_call() {
                 Err(e) => break Err(e),
                 Ok(false) => exit = Exit::Host,
@@ -393,8 +372,13 @@ fn call_host<T>(
     slots: &mut [u64],
     instance: Option<u32>,
 ) -> Result<(), Error> {
-    let f = store.hosts[host as usize].clone();
-    let run = std::panic::AssertUnwindSafe(|| f(Caller::new(store, instance), slots));
+    // No `Arc` clone (two atomic operations per call): `hosts` only ever
+    // grows, so the closure stays where it is while it runs, even if it adds
+    // host functions (the vector then moves its `Arc`s, not what they own).
+    let f: *const HostFn<T> = &*store.hosts[host as usize];
+    // SAFETY: `f` points into an `Arc` the store keeps until it is dropped,
+    // which cannot happen while `Caller` borrows it.
+    let run = std::panic::AssertUnwindSafe(|| unsafe { (*f)(Caller::new(store, instance), slots) });
     match std::panic::catch_unwind(run) {
         Ok(result) => result,
         Err(payload) => {
