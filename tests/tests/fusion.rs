@@ -2689,3 +2689,75 @@ fn a_branch_on_an_and_tests_the_bits_in_one_instruction() {
         }
     }
 }
+
+#[test]
+fn a_while_loop_tests_at_its_back_edge() {
+    let mut fx = Fixture::new(
+        r#"(module
+  (memory 1)
+  (data (i32.const 0) "\01\00\00\00\02\00\00\00\03\00\00\00\04\00\00\00\05\00\00\00")
+  ;; while (i != n) { s += a[i]; i++ }
+  (func (export "sum") (param $n i32) (result i32) (local $i i32) (local $s i32)
+    (block $exit
+      (loop $top
+        (br_if $exit (i32.eq (local.get $i) (local.get $n)))
+        (local.set $s (i32.add (local.get $s)
+          (i32.load (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $top)))
+    local.get $s)
+  ;; A `continue` from inside the body goes through the header test:
+  ;; while (i < n) { i++; if (i & 1) continue; s += i }
+  (func (export "evens") (param $n i32) (result i32) (local $i i32) (local $s i32)
+    (block $exit
+      (loop $top
+        (br_if $exit (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $top (i32.and (local.get $i) (i32.const 1)))
+        (local.set $s (i32.add (local.get $s) (local.get $i)))
+        (br $top)))
+    local.get $s)
+  ;; A 64-bit test through `eqz`: while (x) { x >>= 1; c++ }
+  (func (export "bits") (param $x i64) (result i32) (local $c i32)
+    (block $exit
+      (loop $top
+        (br_if $exit (i64.eqz (local.get $x)))
+        (local.set $x (i64.shr_u (local.get $x) (i64.const 1)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $top)))
+    local.get $c)
+  ;; Code between the loop's end and the block's: left as it is.
+  (func (export "after") (param $n i32) (result i32) (local $i i32)
+    (block $exit
+      (loop $top
+        (br_if $exit (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $top))
+      (local.set $i (i32.const 99)))
+    local.get $i))"#,
+    );
+    insta::assert_snapshot!("a_while_loop_tests_at_its_back_edge", fx.all_listings());
+    // The loop's last instruction is its test: no jump back to the header.
+    for name in ["sum", "evens", "bits"] {
+        let listing = fx.listing(name);
+        let m = mnemonics(&listing);
+        assert!(!m.contains(&"br"), "{name}: a jump is left in\n{listing}");
+    }
+    assert!(mnemonics(&fx.listing("after")).contains(&"br"));
+    for n in 0..=5 {
+        assert_eq!(fx.call::<i32, i32>("sum", n), n * (n + 1) / 2, "sum({n})");
+    }
+    for n in [-3, 0, 1, 2, 3, 4, 9, 10] {
+        let want: i32 = (1..=n.max(0)).filter(|i| i % 2 == 0).sum();
+        assert_eq!(fx.call::<i32, i32>("evens", n), want, "evens({n})");
+    }
+    for x in [0u64, 1, 2, 255, 256, u64::MAX] {
+        let want = 64 - x.leading_zeros() as i32;
+        assert_eq!(fx.call::<i64, i32>("bits", x as i64), want, "bits({x})");
+    }
+    // Leaving through the header skips the `local.set`.
+    assert_eq!(fx.call::<i32, i32>("after", 5), 6);
+    // An out-of-bounds load in the body still traps, on the first and on a
+    // later iteration.
+    assert!(fx.trap::<i32, i32>("sum", 20000).contains("out of bounds"));
+}

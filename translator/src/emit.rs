@@ -16,6 +16,7 @@ mod ipair;
 mod locals;
 mod ops;
 mod record;
+mod rotate;
 mod stack;
 
 use self::fpair::FOp;
@@ -55,6 +56,8 @@ struct Ctrl {
     dead: bool,
     /// The label's phis, when recording checker notes.
     phis: FramePhis,
+    /// A loop whose back edge repeats its header's exit test.
+    rotate: Option<rotate::Rotation>,
 }
 
 type R<T = ()> = Result<T, TranslateError>;
@@ -151,6 +154,7 @@ fn emit(
         unreachable: false,
         dead: false,
         phis: FramePhis::default(),
+        rotate: None,
     });
     e.wasm_offset = an.ops.first().map_or(0, |op| op.1);
     e.safepoint();
@@ -292,12 +296,17 @@ impl<'a, 'e> Emitter<'a, 'e> {
             O::If { blockty } => self.enter(NodeKind::If, blockty),
             O::Else => self.else_op(),
             O::End => self.end_op(),
+            O::Br { relative_depth: 0 } if self.rotated_back_edge()? => Ok(1),
             O::Br { relative_depth } => {
                 self.emit_br(relative_depth);
                 self.set_unreachable();
                 Ok(1)
             }
-            O::BrIf { relative_depth } => self.br_if(relative_depth),
+            O::BrIf { relative_depth } => {
+                let n = self.br_if(relative_depth)?;
+                self.rotated_body_start();
+                Ok(n)
+            }
             O::BrTable { ref targets } => self.br_table(targets),
             O::Return => {
                 self.emit_return();

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use wasmparser::Operator;
 
 /// The phis of one control frame's label.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct FramePhis {
     /// Branch values: results of a block or `if`, parameters of a loop.
     pub values: Vec<Sym>,

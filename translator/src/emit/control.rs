@@ -320,6 +320,7 @@ impl Emitter<'_, '_> {
                 unreachable: true,
                 dead: true,
                 phis: FramePhis::default(),
+                rotate: None,
             });
             return Ok(1);
         }
@@ -340,6 +341,9 @@ impl Emitter<'_, '_> {
         let label = self.labels.new_label();
         let height = self.stack.len() - params;
         let an = self.an;
+        let mut rotate = (kind == NodeKind::Loop)
+            .then(|| self.rotation(&node, params, results))
+            .flatten();
         let mut phis = match self.notes.on() {
             Some(n) => {
                 let locals = n.written_locals(an, &node);
@@ -348,6 +352,9 @@ impl Emitter<'_, '_> {
                 } else {
                     results
                 };
+                if let Some(r) = &mut rotate {
+                    r.phis = n.phis(0, locals.clone());
+                }
                 n.phis(values, locals)
             }
             None => FramePhis::default(),
@@ -389,6 +396,7 @@ impl Emitter<'_, '_> {
             unreachable: false,
             dead: false,
             phis,
+            rotate,
         });
         Ok(1)
     }
