@@ -93,9 +93,7 @@ macro_rules! for_each_instr {
         BrI64GeU = br_i64_ge_u [xy] { a: Reg, b: Reg, off: BrOff }
         BrI64GeUImm = br_i64_ge_u_imm [x] { a: Reg, b: i32, off: BrOff }
         BrF32Eq = br_f32_eq [xy] { a: Reg, b: Reg, off: BrOff }
-        BrF32NotEq = br_f32_not_eq [xy] { a: Reg, b: Reg, off: BrOff }
         BrF32Ne = br_f32_ne [xy] { a: Reg, b: Reg, off: BrOff }
-        BrF32NotNe = br_f32_not_ne [xy] { a: Reg, b: Reg, off: BrOff }
         BrF32Lt = br_f32_lt [xy] { a: Reg, b: Reg, off: BrOff }
         BrF32NotLt = br_f32_not_lt [xy] { a: Reg, b: Reg, off: BrOff }
         BrF32Gt = br_f32_gt [xy] { a: Reg, b: Reg, off: BrOff }
@@ -105,9 +103,7 @@ macro_rules! for_each_instr {
         BrF32Ge = br_f32_ge [xy] { a: Reg, b: Reg, off: BrOff }
         BrF32NotGe = br_f32_not_ge [xy] { a: Reg, b: Reg, off: BrOff }
         BrF64Eq = br_f64_eq [xy] { a: Reg, b: Reg, off: BrOff }
-        BrF64NotEq = br_f64_not_eq [xy] { a: Reg, b: Reg, off: BrOff }
         BrF64Ne = br_f64_ne [xy] { a: Reg, b: Reg, off: BrOff }
-        BrF64NotNe = br_f64_not_ne [xy] { a: Reg, b: Reg, off: BrOff }
         BrF64Lt = br_f64_lt [xy] { a: Reg, b: Reg, off: BrOff }
         BrF64NotLt = br_f64_not_lt [xy] { a: Reg, b: Reg, off: BrOff }
         BrF64Gt = br_f64_gt [xy] { a: Reg, b: Reg, off: BrOff }

@@ -2761,3 +2761,69 @@ fn a_while_loop_tests_at_its_back_edge() {
     // later iteration.
     assert!(fx.trap::<i32, i32>("sum", 20000).contains("out of bounds"));
 }
+
+#[test]
+fn a_rotated_count_down_loop_steps_and_tests_in_one_instruction() {
+    let mut fx = Fixture::new(
+        r#"(module
+  ;; while (n) { s += n; n-- }
+  (func (export "down") (param $n i32) (result i32) (local $s i32)
+    (block $exit
+      (loop $top
+        (br_if $exit (i32.eqz (local.get $n)))
+        (local.set $s (i32.add (local.get $s) (local.get $n)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $top)))
+    local.get $s))"#,
+    );
+    insta::assert_snapshot!(
+        "a_rotated_count_down_loop_steps_and_tests_in_one_instruction",
+        fx.all_listings()
+    );
+    fx.expect_ops(
+        "down",
+        &["br_eqz", "i32_add_imm_br_nez"],
+        &["i32_sub_imm", "br"],
+    );
+    for n in [0, 1, 2, 10, 1000] {
+        assert_eq!(fx.call::<i32, i32>("down", n), n * (n + 1) / 2, "down({n})");
+    }
+}
+
+#[test]
+fn float_equality_branches_negate_to_the_other_test() {
+    let mut fx = Fixture::new(
+        r#"(module
+  ;; An `if` branches to its `else` when the test fails: `!(a == b)` is
+  ;; `a != b` and `!(a != b)` is `a == b`, NaNs included.
+  (func (export "eq64") (param f64 f64) (result i32)
+    (if (result i32) (f64.eq (local.get 0) (local.get 1)) (then (i32.const 1)) (else (i32.const 0))))
+  (func (export "ne32") (param f32 f32) (result i32)
+    (if (result i32) (f32.ne (local.get 0) (local.get 1)) (then (i32.const 1)) (else (i32.const 0)))))"#,
+    );
+    fx.expect_ops("eq64", &["br_f64_ne"], &["f64_eq"]);
+    fx.expect_ops("ne32", &["br_f32_eq"], &["f32_ne"]);
+    let nan = f64::NAN;
+    for (a, b) in [
+        (1.0, 1.0),
+        (1.0, 2.0),
+        (nan, 1.0),
+        (1.0, nan),
+        (nan, nan),
+        (0.0, -0.0),
+    ] {
+        let eq = i32::from(a == b);
+        assert_eq!(
+            fx.call::<(f64, f64), i32>("eq64", (a, b)),
+            eq,
+            "eq64({a}, {b})"
+        );
+        let (a, b) = (a as f32, b as f32);
+        let ne = i32::from(a != b);
+        assert_eq!(
+            fx.call::<(f32, f32), i32>("ne32", (a, b)),
+            ne,
+            "ne32({a}, {b})"
+        );
+    }
+}

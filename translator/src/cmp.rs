@@ -104,7 +104,8 @@ macro_rules! by_fcmp {
     };
 }
 
-/// Float compare-and-branch; `when` false branches when it does not hold.
+/// Float compare-and-branch; `when` false branches when it does not hold
+/// (`!(a == b)` is `a != b` even with NaNs, so equality uses the other test).
 pub fn br_f(is64: bool, cmp: FCmp, when: bool, a: Reg, b: Reg) -> Instr {
     if when {
         by_fcmp!(is64, cmp, |T| T { a, b, off: BrOff(0) }.into();
@@ -112,7 +113,7 @@ pub fn br_f(is64: bool, cmp: FCmp, when: bool, a: Reg, b: Reg) -> Instr {
             Gt => BrF32Gt, BrF64Gt; Le => BrF32Le, BrF64Le; Ge => BrF32Ge, BrF64Ge;)
     } else {
         by_fcmp!(is64, cmp, |T| T { a, b, off: BrOff(0) }.into();
-            Eq => BrF32NotEq, BrF64NotEq; Ne => BrF32NotNe, BrF64NotNe; Lt => BrF32NotLt, BrF64NotLt;
+            Eq => BrF32Ne, BrF64Ne; Ne => BrF32Eq, BrF64Eq; Lt => BrF32NotLt, BrF64NotLt;
             Gt => BrF32NotGt, BrF64NotGt; Le => BrF32NotLe, BrF64NotLe; Ge => BrF32NotGe, BrF64NotGe;)
     }
 }

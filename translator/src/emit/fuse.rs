@@ -200,7 +200,8 @@ impl Emitter<'_, '_> {
     /// when the instruction just emitted (no label since) wrote `dst` and
     /// the branch tests `dst`:
     /// - a counted loop's `dst = a + imm` and a `br_if` on `dst` or on its
-    ///   comparison with a register or an immediate: `i32_add_imm_br_*`;
+    ///   comparison with a register or an immediate, or its `eqz`:
+    ///   `i32_add_imm_br_*`;
     /// - an `i32.load` into `dst` and a `br_if` on `dst` (`while (p =
     ///   p->next)`): `i32_load_br_*`, which keeps the load's source
     ///   position, so a trap still points at the load.
@@ -255,6 +256,16 @@ impl Emitter<'_, '_> {
                 op::I32AddImmBrNez { dst, a, b, off }.into()
             } else {
                 op::I32AddImmBrEqz { dst, a, b, off }.into()
+            }
+        } else if let Slot::Pending(Pending::Eqz { is64: false, a: x }) = slot {
+            // `eqz` of the new value: a count-down loop's exit test.
+            if x != dst {
+                return None;
+            }
+            if when {
+                op::I32AddImmBrEqz { dst, a, b, off }.into()
+            } else {
+                op::I32AddImmBrNez { dst, a, b, off }.into()
             }
         } else {
             let Slot::Pending(Pending::Cmp {

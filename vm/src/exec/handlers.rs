@@ -251,11 +251,9 @@ br_test! {
     br_i32_nand br_i32_nand_imm BrI32Nand BrI32NandImm: ==;
 }
 
-/// Float compare-and-branch: `$name` branches when the comparison holds,
-/// `$not` when it does not (with NaNs, `!(a < b)` is not `a >= b`, which is
-/// exactly why the negation is wanted here).
+/// Float compare-and-branch: branches when the comparison holds.
 macro_rules! br_fcmp {
-    ($($name:ident $not:ident $T:ident $TN:ident $f:ident $bits:ty: $op:tt;)*) => {$(
+    ($($name:ident $T:ident $f:ident $bits:ty: $op:tt;)*) => {$(
         #[inline(always)]
         pub unsafe fn $name<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
             if $f::from_bits(src::<M, X>(s, o.a) as $bits) $op $f::from_bits(src::<M, Y>(s, o.b) as $bits) {
@@ -263,6 +261,14 @@ macro_rules! br_fcmp {
             }
             Ok(())
         }
+    )*};
+}
+
+/// Branches when an ordered comparison does not hold: with NaNs, `!(a < b)`
+/// is not `a >= b`, which is exactly why the negation is wanted. Equality
+/// needs none: `!(a == b)` is `a != b`, NaNs included.
+macro_rules! br_fcmp_not {
+    ($($not:ident $TN:ident $f:ident $bits:ty: $op:tt;)*) => {$(
         #[inline(always)]
         #[allow(clippy::neg_cmp_op_on_partial_ord)]
         pub unsafe fn $not<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$TN) -> Res {
@@ -275,18 +281,29 @@ macro_rules! br_fcmp {
 }
 
 br_fcmp! {
-    br_f32_eq br_f32_not_eq BrF32Eq BrF32NotEq f32 u32: ==;
-    br_f32_ne br_f32_not_ne BrF32Ne BrF32NotNe f32 u32: !=;
-    br_f32_lt br_f32_not_lt BrF32Lt BrF32NotLt f32 u32: <;
-    br_f32_gt br_f32_not_gt BrF32Gt BrF32NotGt f32 u32: >;
-    br_f32_le br_f32_not_le BrF32Le BrF32NotLe f32 u32: <=;
-    br_f32_ge br_f32_not_ge BrF32Ge BrF32NotGe f32 u32: >=;
-    br_f64_eq br_f64_not_eq BrF64Eq BrF64NotEq f64 u64: ==;
-    br_f64_ne br_f64_not_ne BrF64Ne BrF64NotNe f64 u64: !=;
-    br_f64_lt br_f64_not_lt BrF64Lt BrF64NotLt f64 u64: <;
-    br_f64_gt br_f64_not_gt BrF64Gt BrF64NotGt f64 u64: >;
-    br_f64_le br_f64_not_le BrF64Le BrF64NotLe f64 u64: <=;
-    br_f64_ge br_f64_not_ge BrF64Ge BrF64NotGe f64 u64: >=;
+    br_f32_eq BrF32Eq f32 u32: ==;
+    br_f32_ne BrF32Ne f32 u32: !=;
+    br_f32_lt BrF32Lt f32 u32: <;
+    br_f32_gt BrF32Gt f32 u32: >;
+    br_f32_le BrF32Le f32 u32: <=;
+    br_f32_ge BrF32Ge f32 u32: >=;
+    br_f64_eq BrF64Eq f64 u64: ==;
+    br_f64_ne BrF64Ne f64 u64: !=;
+    br_f64_lt BrF64Lt f64 u64: <;
+    br_f64_gt BrF64Gt f64 u64: >;
+    br_f64_le BrF64Le f64 u64: <=;
+    br_f64_ge BrF64Ge f64 u64: >=;
+}
+
+br_fcmp_not! {
+    br_f32_not_lt BrF32NotLt f32 u32: <;
+    br_f32_not_gt BrF32NotGt f32 u32: >;
+    br_f32_not_le BrF32NotLe f32 u32: <=;
+    br_f32_not_ge BrF32NotGe f32 u32: >=;
+    br_f64_not_lt BrF64NotLt f64 u64: <;
+    br_f64_not_gt BrF64NotGt f64 u64: >;
+    br_f64_not_le BrF64NotLe f64 u64: <=;
+    br_f64_not_ge BrF64NotGe f64 u64: >=;
 }
 
 /// `dst = a + b` (i32), then branch on the new value: a counted loop's step
