@@ -470,6 +470,34 @@ fn const_pool(ops: &[(Operator<'_>, usize)], ir: &ValueIr, candidates: &[u32]) -
     pool
 }
 
+/// Whether `op` is an integer comparison of two operands (i32 or i64).
+pub(crate) fn is_int_compare(op: &Operator<'_>) -> bool {
+    use Operator as O;
+    matches!(
+        op,
+        O::I32Eq
+            | O::I32Ne
+            | O::I32LtS
+            | O::I32LtU
+            | O::I32GtS
+            | O::I32GtU
+            | O::I32LeS
+            | O::I32LeU
+            | O::I32GeS
+            | O::I32GeU
+            | O::I64Eq
+            | O::I64Ne
+            | O::I64LtS
+            | O::I64LtU
+            | O::I64GtS
+            | O::I64GtU
+            | O::I64LeS
+            | O::I64LeU
+            | O::I64GeS
+            | O::I64GeU
+    )
+}
+
 /// Whether `op` takes a small integer constant operand as an immediate
 /// (the right one if `is_right`, else the left), as emission fuses them.
 fn takes_immediate(op: &Operator<'_>, is_right: bool) -> bool {
@@ -485,27 +513,8 @@ fn takes_immediate(op: &Operator<'_>, is_right: bool) -> bool {
         | O::I64Mul
         | O::I64And
         | O::I64Or
-        | O::I64Xor
-        | O::I32Eq
-        | O::I32Ne
-        | O::I32LtS
-        | O::I32LtU
-        | O::I32GtS
-        | O::I32GtU
-        | O::I32LeS
-        | O::I32LeU
-        | O::I32GeS
-        | O::I32GeU
-        | O::I64Eq
-        | O::I64Ne
-        | O::I64LtS
-        | O::I64LtU
-        | O::I64GtS
-        | O::I64GtU
-        | O::I64LeS
-        | O::I64LeU
-        | O::I64GeS
-        | O::I64GeU => true,
+        | O::I64Xor => true,
+        _ if is_int_compare(op) => true,
         // Only the right operand.
         O::I32Sub
         | O::I32DivS

@@ -6,6 +6,7 @@
 //! iteration and for `br 0` from inside the body.
 
 use super::*;
+use crate::analysis::is_int_compare;
 
 /// The header test of a rotated loop and the label after it.
 pub(super) struct Rotation {
@@ -72,27 +73,8 @@ impl Emitter<'_, '_> {
                 | O::I64Const { .. }
                 | O::I32Eqz
                 | O::I64Eqz
-                | O::I32And
-                | O::I32Eq
-                | O::I32Ne
-                | O::I32LtS
-                | O::I32LtU
-                | O::I32GtS
-                | O::I32GtU
-                | O::I32LeS
-                | O::I32LeU
-                | O::I32GeS
-                | O::I32GeU
-                | O::I64Eq
-                | O::I64Ne
-                | O::I64LtS
-                | O::I64LtU
-                | O::I64GtS
-                | O::I64GtU
-                | O::I64LeS
-                | O::I64LeU
-                | O::I64GeS
-                | O::I64GeU => {}
+                | O::I32And => {}
+                ref op if is_int_compare(op) => {}
                 _ => return None,
             }
         }
