@@ -54,9 +54,10 @@ impl Emitter<'_, '_> {
             return None;
         }
         let test_start = node.start as usize + 1;
-        for k in test_start..(test_start + MAX_TEST_OPS).min(back_edge) {
+        let last = (test_start + MAX_TEST_OPS).min(back_edge);
+        for (k, (op, _)) in ops.iter().enumerate().take(last).skip(test_start) {
             use Operator as O;
-            match ops[k].0 {
+            match *op {
                 O::BrIf { relative_depth: 1 } if k > test_start => {
                     return Some(Rotation {
                         test_start,
@@ -74,7 +75,7 @@ impl Emitter<'_, '_> {
                 | O::I32Eqz
                 | O::I64Eqz
                 | O::I32And => {}
-                ref op if is_int_compare(op) => {}
+                _ if is_int_compare(op) => {}
                 _ => return None,
             }
         }
