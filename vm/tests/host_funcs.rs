@@ -55,7 +55,50 @@ fn a_typed_host_function_takes_sixteen_parameters_and_returns_sixteen_results() 
     let run = instance.get_typed_func::<(), i64>(&store, "run").unwrap();
     // Results reversed (16, 15, ..., 1), hashed from the last one.
     let results: Vec<i64> = (1..=16).rev().collect();
-    let want = results.iter().rev().fold(0i64, |acc, r| acc * 31 + r);
+    let want = results
+        .iter()
+        .rev()
+        .fold(0i64, |acc, r| acc.wrapping_mul(31).wrapping_add(*r));
     assert_eq!(run.call(&mut store, ()).unwrap(), want);
     assert_eq!(*store.data(), 1);
+}
+
+/// `call_host` runs the closure through a pointer into the store's list of
+/// host functions. A closure that adds host functions while it runs grows
+/// (and moves) that list; it must keep running, with its captures intact.
+#[test]
+fn a_host_function_that_defines_host_functions_keeps_running() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+  (import "host" "grow" (func $grow (param i32) (result i32)))
+  (func (export "run") (param i32) (result i32) (call $grow (local.get 0))))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, Vec::<regwasm::Func>::new());
+    let mut linker = Linker::new(&engine);
+    let captured = vec![7i32; 64];
+    linker
+        .func_wrap(
+            "host",
+            "grow",
+            move |mut c: Caller<'_, Vec<regwasm::Func>>, n: i32| -> i32 {
+                for k in 0..n {
+                    let f = regwasm::Func::wrap(&mut c, move || k);
+                    c.data_mut().push(f);
+                }
+                // Read after the list has grown many times.
+                captured.iter().sum::<i32>() + n
+            },
+        )
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let run = instance.get_typed_func::<i32, i32>(&store, "run").unwrap();
+    assert_eq!(run.call(&mut store, 1000).unwrap(), 7 * 64 + 1000);
+    assert_eq!(run.call(&mut store, 3).unwrap(), 7 * 64 + 3);
+    // The functions it defined work.
+    let made = store.data()[999];
+    let f = made.typed::<(), i32>(&store).unwrap();
+    assert_eq!(f.call(&mut store, ()).unwrap(), 999);
 }

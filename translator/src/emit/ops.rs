@@ -105,12 +105,11 @@ impl Emitter<'_, '_> {
     /// `i32.and`: a pending test when a branch consumes it (directly or
     /// through an `i32.eqz`), else the plain instruction.
     pub(super) fn and(&mut self) -> R<usize> {
-        let next = |k: usize| self.an.ops.get(self.op_index + k).map(|o| &o.0);
-        let to_branch = |o: Option<&Operator<'_>>| {
-            matches!(o, Some(Operator::BrIf { .. } | Operator::If { .. }))
-        };
-        let tested =
-            to_branch(next(1)) || (matches!(next(1), Some(Operator::I32Eqz)) && to_branch(next(2)));
+        let tested = self.feeds_branch(1)
+            || (matches!(
+                self.an.ops.get(self.op_index + 1),
+                Some((Operator::I32Eqz, _))
+            ) && self.feeds_branch(2));
         if !(self.fuse && tested && self.consumed_by_next()) {
             return self.binary_imm(
                 false,
@@ -130,6 +129,15 @@ impl Emitter<'_, '_> {
             (a, Rhs::Reg(self.operand(sb, pb)))
         };
         self.pending_or_emit(Pending::And { a, b, eqz: false })
+    }
+
+    /// Whether the operator `k` after the current one is a `br_if` or an
+    /// `if`, which take a pending test as their condition.
+    fn feeds_branch(&self, k: usize) -> bool {
+        matches!(
+            self.an.ops.get(self.op_index + k),
+            Some((Operator::BrIf { .. } | Operator::If { .. }, _))
+        )
     }
 
     /// An integer comparison: pending (fused into the next operator) when
@@ -213,10 +221,7 @@ impl Emitter<'_, '_> {
             (Some(Operator::BrIf { .. } | Operator::If { .. }), _) => true,
             (_, Pending::FCmp { .. }) => false,
             // An `and` fuses into a branch only, through at most one `eqz`.
-            (Some(Operator::I32Eqz), Pending::And { eqz: false, .. }) => matches!(
-                self.an.ops.get(self.op_index + 2),
-                Some((Operator::BrIf { .. } | Operator::If { .. }, _))
-            ),
+            (Some(Operator::I32Eqz), Pending::And { eqz: false, .. }) => self.feeds_branch(2),
             (_, Pending::And { .. }) => false,
             (Some(Operator::Select | Operator::TypedSelect { .. } | Operator::I32Eqz), _) => true,
             _ => false,

@@ -108,6 +108,7 @@ impl Emitter<'_, '_> {
             return Ok(false);
         };
         let (start, end, body, height) = (r.test_start, r.test_end, r.body, f.height);
+        let phis = r.phis.clone();
         let (at, offset) = (self.op_index, self.wasm_offset);
         let an = self.an;
         self.truncate(height);
@@ -125,10 +126,7 @@ impl Emitter<'_, '_> {
         self.wasm_offset = an.ops[end].1;
         self.notes.clear_reads();
         let (slot, pos) = self.pop();
-        let pairs = match self.ctrl.last().and_then(|f| f.rotate.as_ref()) {
-            Some(r) => self.notes.pairs(&r.phis, height),
-            None => Vec::new(),
-        };
+        let pairs = self.notes.pairs(&phis, height);
         self.branch_on(slot, pos, false, body, pairs);
         self.op_index = at;
         self.wasm_offset = offset;

@@ -251,28 +251,16 @@ br_test! {
     br_i32_nand br_i32_nand_imm BrI32Nand BrI32NandImm: ==;
 }
 
-/// Float compare-and-branch: branches when the comparison holds.
+/// Float compare-and-branch: branches when the comparison holds (`$negate`
+/// false) or when it does not (`true`). With NaNs, `!(a < b)` is not
+/// `a >= b`, which is why the ordered comparisons have negations; equality
+/// needs none, since `!(a == b)` is `a != b`, NaNs included.
 macro_rules! br_fcmp {
-    ($($name:ident $T:ident $f:ident $bits:ty: $op:tt;)*) => {$(
+    ($($name:ident $T:ident $f:ident $bits:ty: $op:tt $negate:literal;)*) => {$(
         #[inline(always)]
         pub unsafe fn $name<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$T) -> Res {
-            if $f::from_bits(src::<M, X>(s, o.a) as $bits) $op $f::from_bits(src::<M, Y>(s, o.b) as $bits) {
-                branch(s, o.off);
-            }
-            Ok(())
-        }
-    )*};
-}
-
-/// Branches when an ordered comparison does not hold: with NaNs, `!(a < b)`
-/// is not `a >= b`, which is exactly why the negation is wanted. Equality
-/// needs none: `!(a == b)` is `a != b`, NaNs included.
-macro_rules! br_fcmp_not {
-    ($($not:ident $TN:ident $f:ident $bits:ty: $op:tt;)*) => {$(
-        #[inline(always)]
-        #[allow(clippy::neg_cmp_op_on_partial_ord)]
-        pub unsafe fn $not<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::$TN) -> Res {
-            if !($f::from_bits(src::<M, X>(s, o.a) as $bits) $op $f::from_bits(src::<M, Y>(s, o.b) as $bits)) {
+            let holds = $f::from_bits(src::<M, X>(s, o.a) as $bits) $op $f::from_bits(src::<M, Y>(s, o.b) as $bits);
+            if holds != $negate {
                 branch(s, o.off);
             }
             Ok(())
@@ -281,29 +269,26 @@ macro_rules! br_fcmp_not {
 }
 
 br_fcmp! {
-    br_f32_eq BrF32Eq f32 u32: ==;
-    br_f32_ne BrF32Ne f32 u32: !=;
-    br_f32_lt BrF32Lt f32 u32: <;
-    br_f32_gt BrF32Gt f32 u32: >;
-    br_f32_le BrF32Le f32 u32: <=;
-    br_f32_ge BrF32Ge f32 u32: >=;
-    br_f64_eq BrF64Eq f64 u64: ==;
-    br_f64_ne BrF64Ne f64 u64: !=;
-    br_f64_lt BrF64Lt f64 u64: <;
-    br_f64_gt BrF64Gt f64 u64: >;
-    br_f64_le BrF64Le f64 u64: <=;
-    br_f64_ge BrF64Ge f64 u64: >=;
-}
-
-br_fcmp_not! {
-    br_f32_not_lt BrF32NotLt f32 u32: <;
-    br_f32_not_gt BrF32NotGt f32 u32: >;
-    br_f32_not_le BrF32NotLe f32 u32: <=;
-    br_f32_not_ge BrF32NotGe f32 u32: >=;
-    br_f64_not_lt BrF64NotLt f64 u64: <;
-    br_f64_not_gt BrF64NotGt f64 u64: >;
-    br_f64_not_le BrF64NotLe f64 u64: <=;
-    br_f64_not_ge BrF64NotGe f64 u64: >=;
+    br_f32_eq BrF32Eq f32 u32: == false;
+    br_f32_ne BrF32Ne f32 u32: != false;
+    br_f32_lt BrF32Lt f32 u32: < false;
+    br_f32_gt BrF32Gt f32 u32: > false;
+    br_f32_le BrF32Le f32 u32: <= false;
+    br_f32_ge BrF32Ge f32 u32: >= false;
+    br_f32_not_lt BrF32NotLt f32 u32: < true;
+    br_f32_not_gt BrF32NotGt f32 u32: > true;
+    br_f32_not_le BrF32NotLe f32 u32: <= true;
+    br_f32_not_ge BrF32NotGe f32 u32: >= true;
+    br_f64_eq BrF64Eq f64 u64: == false;
+    br_f64_ne BrF64Ne f64 u64: != false;
+    br_f64_lt BrF64Lt f64 u64: < false;
+    br_f64_gt BrF64Gt f64 u64: > false;
+    br_f64_le BrF64Le f64 u64: <= false;
+    br_f64_ge BrF64Ge f64 u64: >= false;
+    br_f64_not_lt BrF64NotLt f64 u64: < true;
+    br_f64_not_gt BrF64NotGt f64 u64: > true;
+    br_f64_not_le BrF64NotLe f64 u64: <= true;
+    br_f64_not_ge BrF64NotGe f64 u64: >= true;
 }
 
 /// `dst = a + b` (i32), then branch on the new value: a counted loop's step
