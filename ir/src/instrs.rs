@@ -19,7 +19,9 @@
 //! the executed pairs of CoreMark and the rust and sightglass benchmarks
 //! (benches/FINDINGS.md): `I32AddShlImm` is `a + (b << c)` (indexing),
 //! `I32ShrUAndImm` is `(a >> b) & c` (bit fields), `I32AddAddImm` is
-//! `a + b + c`, `I32MulAdd` is `a * b + c`; `I32AddImm2` is two independent
+//! `a + b + c`, `I32MulAdd` is `a * b + c`, `I{32,64}XorRotlImm` is
+//! `(a ^ b) rotl c` (the mixing step of BLAKE, ChaCha and Keccak; a
+//! `rotr` by `k` is a `rotl` by the width minus `k`); `I32AddImm2` is two independent
 //! `dst = a + b` steps (`dst2 = a2 + b2` second; `a2` is never `dst`), as
 //! when a loop advances two pointers. `CopyBr{Nez,Eqz}` copy `src` to
 //! `dst`, then branch on `cond` (never `dst`): a `local.set` of a local
@@ -414,6 +416,8 @@ macro_rules! for_each_instr {
         I32ShrUAndImm = i32_shr_u_and_imm [dx] { dst: Reg, a: Reg, b: i32, c: i32 }
         I32AddAddImm = i32_add_add_imm [dxy] { dst: Reg, a: Reg, b: Reg, c: i32 }
         I32MulAdd = i32_mul_add [dxy] { dst: Reg, a: Reg, b: Reg, c: Reg }
+        I32XorRotlImm = i32_xor_rotl_imm [dxy] { dst: Reg, a: Reg, b: Reg, c: i32 }
+        I64XorRotlImm = i64_xor_rotl_imm [dxy] { dst: Reg, a: Reg, b: Reg, c: i32 }
         I32AddImm2 = i32_add_imm2 { dst: Reg, a: Reg, b: i32, dst2: Reg, a2: Reg, b2: i32 }
         I32WrapI64 = i32_wrap_i64 [dx] { dst: Reg, src: Reg }
         I64ExtendI32S = i64_extend_i32_s [dx] { dst: Reg, src: Reg }

@@ -2265,6 +2265,75 @@ fn integer_pairs_fuse_through_the_accumulator() {
 }
 
 #[test]
+fn xor_rotate_pairs_fuse_for_hashes_and_ciphers() {
+    let mut fx = Fixture::new(
+        r#"(module
+  ;; BLAKE/ChaCha mixing: (d ^ a) rotl 16.
+  (func (export "rotl32") (param i32 i32) (result i32)
+    local.get 0 local.get 1 i32.xor i32.const 16 i32.rotl)
+  ;; A rotate right by 7 is a rotate left by 25.
+  (func (export "rotr32") (param i32 i32) (result i32)
+    local.get 0 local.get 1 i32.xor i32.const 7 i32.rotr)
+  ;; Counts are taken modulo the width: 32 is 0, and rotr 32 is rotl 0.
+  (func (export "rotr32_by_32") (param i32 i32) (result i32)
+    local.get 0 local.get 1 i32.xor i32.const 32 i32.rotr)
+  ;; Keccak's theta step: (c ^ d) rotl 1, on i64.
+  (func (export "rotl64") (param i64 i64) (result i64)
+    local.get 0 local.get 1 i64.xor i64.const 1 i64.rotl)
+  (func (export "rotr64") (param i64 i64) (result i64)
+    local.get 0 local.get 1 i64.xor i64.const 40 i64.rotr)
+  ;; The xor is kept (a tee): not fused.
+  (func (export "kept") (param i32 i32) (result i32)
+    (local i32)
+    local.get 0 local.get 1 i32.xor local.tee 2 i32.const 8 i32.rotl
+    local.get 2 i32.add))"#,
+    );
+    insta::assert_snapshot!(
+        "xor_rotate_pairs_fuse_for_hashes_and_ciphers",
+        fx.all_listings()
+    );
+    for name in ["rotl32", "rotr32", "rotr32_by_32"] {
+        fx.expect_ops(name, &["i32_xor_rotl_imm"], &["i32_xor", "i32_rotr_imm"]);
+    }
+    for name in ["rotl64", "rotr64"] {
+        fx.expect_ops(name, &["i64_xor_rotl_imm"], &["i64_xor", "i64_rotr_imm"]);
+    }
+    fx.expect_ops("kept", &["i32_xor", "i32_rotl_imm"], &["i32_xor_rotl_imm"]);
+    let samples: [(u32, u32); 4] = [
+        (0, 0),
+        (0x8000_0001, 0x0000_00ff),
+        (0xdead_beef, 0x1234_5678),
+        (u32::MAX, 0x5555_5555),
+    ];
+    for (a, b) in samples {
+        let x = a ^ b;
+        assert_eq!(
+            fx.call::<(u32, u32), u32>("rotl32", (a, b)),
+            x.rotate_left(16)
+        );
+        assert_eq!(
+            fx.call::<(u32, u32), u32>("rotr32", (a, b)),
+            x.rotate_right(7)
+        );
+        assert_eq!(fx.call::<(u32, u32), u32>("rotr32_by_32", (a, b)), x);
+        assert_eq!(
+            fx.call::<(u32, u32), u32>("kept", (a, b)),
+            x.rotate_left(8).wrapping_add(x)
+        );
+        let (a, b) = (u64::from(a) << 32 | u64::from(b), u64::from(b) << 29 | 1);
+        let x = a ^ b;
+        assert_eq!(
+            fx.call::<(u64, u64), u64>("rotl64", (a, b)),
+            x.rotate_left(1)
+        );
+        assert_eq!(
+            fx.call::<(u64, u64), u64>("rotr64", (a, b)),
+            x.rotate_right(40)
+        );
+    }
+}
+
+#[test]
 fn eqz_of_a_comparison_is_the_opposite_comparison() {
     let mut fx = Fixture::new(
         r#"(module

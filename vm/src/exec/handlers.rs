@@ -900,6 +900,22 @@ pub unsafe fn i32_add_add_imm<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::I32A
 }
 
 #[inline(always)]
+pub unsafe fn i32_xor_rotl_imm<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::I32XorRotlImm) -> Res {
+    let a = src::<M, X>(s, o.a) as u32;
+    let b = src::<M, Y>(s, o.b) as u32;
+    put::<M>(s, o.dst, (a ^ b).rotate_left(o.c as u32 % 32) as u64);
+    Ok(())
+}
+
+#[inline(always)]
+pub unsafe fn i64_xor_rotl_imm<const M: u8>(s: &mut St, _cx: &mut Cx, o: op::I64XorRotlImm) -> Res {
+    let a = src::<M, X>(s, o.a);
+    let b = src::<M, Y>(s, o.b);
+    put::<M>(s, o.dst, (a ^ b).rotate_left(o.c as u32 % 64));
+    Ok(())
+}
+
+#[inline(always)]
 pub unsafe fn i32_add_imm2(s: &mut St, _cx: &mut Cx, o: op::I32AddImm2) -> Res {
     let a = get(s, o.a) as u32;
     let a2 = get(s, o.a2) as u32;
