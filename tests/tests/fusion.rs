@@ -2896,3 +2896,42 @@ fn float_equality_branches_negate_to_the_other_test() {
         );
     }
 }
+
+#[test]
+fn constant_addresses_fold_into_the_offset() {
+    let mut fx = Fixture::new(
+        r#"(module
+  (memory 1)
+  (data (i32.const 64) "\2a\00\00\00\07\00\00\00")
+  ;; A C global: load at 64, the constant folded into the offset.
+  (func (export "get") (result i32)
+    i32.const 60 i32.load offset=4)
+  ;; Store a parameter and a constant at constant addresses.
+  (func (export "set") (param i32) (result i32)
+    i32.const 68 local.get 0 i32.store
+    i32.const 72 i32.const 9 i32.store8
+    i32.const 68 i32.load
+    i32.const 0 i32.load8_u offset=72
+    i32.add)
+  ;; The address plus the offset passes 2^32: never folded, it traps.
+  (func (export "wrap") (result i32)
+    i32.const -4 i32.load offset=8))"#,
+    );
+    insta::assert_snapshot!("constant_addresses_fold_into_the_offset", fx.all_listings());
+    fx.expect_ops("get", &["i32_load"], &["copy_imm32"]);
+    // Only the stored constant 9 needs a register of its own.
+    let set = fx.listing("set");
+    assert_eq!(
+        set.matches("copy_imm32").count(),
+        1,
+        "one constant is materialized in\n{set}"
+    );
+    assert_eq!(fx.call::<(), i32>("get", ()), 42);
+    assert_eq!(fx.call::<i32, i32>("set", 1000), 1009);
+    assert_eq!(fx.call::<(), i32>("get", ()), 42);
+    assert!(
+        fx.trap::<(), i32>("wrap", ())
+            .contains("out of bounds memory access"),
+        "a wrapping address traps"
+    );
+}

@@ -332,8 +332,7 @@ impl Emitter<'_, '_> {
         m: wasmparser::MemArg,
         make: impl FnOnce(Reg, Reg, u32) -> Instr,
     ) -> R<usize> {
-        let addr = self.pop_reg();
-        let offset = self.offset(m)?;
+        let (addr, offset) = self.pop_address(m)?;
         self.produce(|dst| make(dst, addr, offset))
     }
 
@@ -343,10 +342,32 @@ impl Emitter<'_, '_> {
         make: impl FnOnce(Reg, Reg, u32) -> Instr,
     ) -> R<usize> {
         let val = self.pop_reg();
-        let addr = self.pop_reg();
-        let offset = self.offset(m)?;
+        let (addr, offset) = self.pop_address(m)?;
         self.emit_instr(make(addr, val, offset));
         Ok(1)
+    }
+
+    /// Pops a memory access's address: a constant one is added into the
+    /// offset and read from the pooled zero (see `const_pool`) when the sum
+    /// fits, so the access needs no instruction to make its address. The
+    /// effective address is the same: Wasm adds address and offset
+    /// without wrapping, and so does every access handler.
+    fn pop_address(&mut self, m: wasmparser::MemArg) -> R<(Reg, u32)> {
+        let offset = self.offset(m)?;
+        if let Some(&Slot::Const(c)) = self.stack.last() {
+            let zero = self.consts.iter().position(|&x| x == 0);
+            let sum = u32::try_from(c).ok().and_then(|c| c.checked_add(offset));
+            if let (Some(k), Some(sum)) = (zero, sum) {
+                self.pop();
+                let reg = self.const_reg(k);
+                // Symbols of pooled constants exist only with notes on.
+                if let Some(&sym) = self.const_syms.get(k) {
+                    self.notes.read_sym(reg, sym);
+                }
+                return Ok((reg, sum));
+            }
+        }
+        Ok((self.pop_reg(), offset))
     }
 
     pub(super) fn offset(&self, m: wasmparser::MemArg) -> R<u32> {
