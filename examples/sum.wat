@@ -1,6 +1,6 @@
 ;; Sum of 1..=n in a loop, with a 64-bit accumulator.
 ;;
-;;   cargo run --release -p regwasm-cli -- run examples/sum.wat --invoke sum 100000
+;;   cargo run --release -p regwasm-cli -- run --invoke sum examples/sum.wat 100000
 ;;   => 5000050000
 (module
   (func (export "sum") (param $n i64) (result i64)

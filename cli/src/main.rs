@@ -1,7 +1,9 @@
 //! The `regwasm` command line.
 //!
-//! - `regwasm run [--dir H::G] [--env K=V] [--invoke NAME] FILE [ARGS...]` runs a
-//!   WASI command, or calls one function and prints its results
+//! - `regwasm [run] [--dir H::G] [--env K=V] [--invoke NAME] FILE [ARGS...]` runs a
+//!   WASI command, or calls one function and prints its results; as with
+//!   `wasmtime run`, everything after FILE is the guest's, and `run` may be
+//!   left out
 //! - `regwasm inspect FILE [--func N|NAME] [--check]` prints the translated register
 //!   bytecode (and proves it with the symbolic checker)
 //! - `regwasm wast FILE...` runs spec-test scripts
@@ -18,6 +20,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Parser, Subcommand};
 use regwasm::{Config, Engine, ExternType, Linker, Module, Store, Val};
 use regwasm_cli::panic_guard::catch_quiet;
+use regwasm_cli::settings::Settings;
 use regwasm_cli::values::{format_val, parse_arg};
 use regwasm_cli::wast_runner::run_wast_file;
 use regwasm_wasi::{I32Exit, WasiCtx, WasiCtxBuilder};
@@ -38,7 +41,7 @@ enum Command {
     /// --dir, the variables given with --env, and its arguments. Its exit
     /// status (`proc_exit`) becomes this program's; a trap prints one line
     /// and exits with status 134, as `wasmtime run` does.
-    Run(RunOptions),
+    Run(Box<RunOptions>),
     /// Print the translated register bytecode of a module's functions.
     Inspect {
         /// The module, binary (.wasm) or text (.wat).
@@ -60,7 +63,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(with_default_subcommand(std::env::args_os().collect()));
     match catch_quiet(|| execute(cli)) {
         Ok(Ok(code)) => code,
         // A reader that stops early (`regwasm inspect m.wasm | head`) ends
@@ -77,6 +80,30 @@ fn main() -> ExitCode {
     }
 }
 
+/// The subcommands, and the options clap answers without one.
+const TOP_LEVEL: &[&str] = &[
+    "run",
+    "inspect",
+    "wast",
+    "help",
+    "-h",
+    "--help",
+    "-V",
+    "--version",
+];
+
+/// `regwasm FILE ARGS` and `regwasm --dir . FILE` mean `regwasm run ...`,
+/// as with `wasmtime`: anything but a subcommand (or help, or version)
+/// first starts a `run`.
+fn with_default_subcommand(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    if let Some(first) = args.get(1) {
+        if !TOP_LEVEL.iter().any(|t| first == *t) {
+            args.insert(1, "run".into());
+        }
+    }
+    args
+}
+
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|cause| {
         cause
@@ -87,14 +114,21 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn execute(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Run(opts) => run(&opts.invoke_after_file()),
+        Command::Run(opts) => run(&(*opts).split_module_and_args()?),
         Command::Inspect { file, func, check } => inspect(&file, func.as_deref(), check),
         Command::Wast { files } => wast(&files),
     }
 }
 
 fn load(engine: &Engine, file: &Path) -> Result<Module> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let bytes = if file == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .context("cannot read the module from standard input")?;
+        bytes
+    } else {
+        std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?
+    };
     Module::new(engine, &bytes).map_err(|e| anyhow!("cannot compile {}: {e}", file.display()))
 }
 
@@ -105,16 +139,28 @@ struct RunOptions {
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
     dirs: Vec<String>,
     /// Set a guest environment variable: `--env KEY=VALUE`, or `--env KEY`
-    /// to pass the host's value. Nothing is inherited otherwise.
+    /// to pass the host's value (if it has one). Nothing is inherited
+    /// otherwise.
     #[arg(long = "env", value_name = "KEY[=VALUE]")]
     envs: Vec<String>,
     /// Pass the host's whole environment to the guest.
     #[arg(long)]
     inherit_env: bool,
-    /// Stop the guest with a trap after about N executed Wasm operators.
+    /// Stop the guest with a trap after about N executed Wasm operators
+    /// (the same as `-W fuel=N`).
     #[arg(long, value_name = "N")]
     fuel: Option<u64>,
-    /// The guest's argv[0] (default: FILE as given).
+    /// Wasm options, as `wasmtime run -W`: `fuel=N`, `timeout=DURATION`
+    /// (wall time, such as `10s` or `500ms`; the guest traps with
+    /// "interrupted"). Comma-separated, or repeated.
+    #[arg(short = 'W', value_name = "KEY=VALUE[,...]")]
+    wasm_options: Vec<String>,
+    /// WASI options, as `wasmtime run -S`: `inherit-env[=y|n]`.
+    #[arg(short = 'S', value_name = "KEY[=VALUE][,...]")]
+    wasi_options: Vec<String>,
+    #[arg(skip)]
+    timeout: Option<std::time::Duration>,
+    /// The guest's argv[0] (default: FILE's file name, as `wasmtime run`).
     #[arg(long, value_name = "NAME")]
     argv0: Option<String>,
     /// Call this exported function instead of `_start`; ARGS are then
@@ -122,27 +168,45 @@ struct RunOptions {
     /// and its results are printed, one per line.
     #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
-    /// The module, binary (.wasm) or text (.wat).
-    file: PathBuf,
-    /// Arguments for the guest (after `--` if they start with `-`), or
-    /// for the function named by --invoke (which may also follow FILE).
+    /// The module, binary (.wasm) or text (.wat), `-` for standard input;
+    /// then the guest's arguments, or the arguments of the function named
+    /// by --invoke. Everything after FILE is passed on, options included
+    /// (`regwasm run prog.wasm --help` shows the guest's help), except a
+    /// `--` right after FILE.
     #[arg(
+        required = true,
         trailing_var_arg = true,
         allow_hyphen_values = true,
-        value_name = "ARGS"
+        value_name = "FILE [ARGS]..."
     )]
+    module_and_args: Vec<String>,
+    #[arg(skip)]
+    file: PathBuf,
+    #[arg(skip)]
     args: Vec<String>,
 }
 
 impl RunOptions {
-    /// Accepts `regwasm run FILE --invoke NAME ARGS...` too: `--invoke`
-    /// right after FILE names the function rather than a guest argument.
-    fn invoke_after_file(mut self) -> RunOptions {
-        if self.invoke.is_none() && self.args.len() >= 2 && self.args[0] == "--invoke" {
-            self.invoke = Some(self.args[1].clone());
-            self.args.drain(..2);
+    /// Splits FILE from the arguments after it.
+    fn split_module_and_args(mut self) -> Result<RunOptions> {
+        let mut rest = std::mem::take(&mut self.module_and_args).into_iter();
+        let file = rest.next().context("no module given")?;
+        self.file = PathBuf::from(file);
+        self.args = rest.collect();
+        if self.args.first().is_some_and(|a| a == "--") {
+            self.args.remove(0);
         }
-        self
+        let mut settings = Settings::default();
+        for list in &self.wasm_options {
+            settings.apply_wasm(list).map_err(|e| anyhow!(e))?;
+        }
+        for list in &self.wasi_options {
+            settings.apply_wasi(list).map_err(|e| anyhow!(e))?;
+        }
+        self.fuel = settings.fuel.or(self.fuel);
+        self.timeout = settings.timeout;
+        self.inherit_env = settings.inherit_env.unwrap_or(self.inherit_env);
+        Ok(self)
     }
 }
 
@@ -156,10 +220,12 @@ const TRAP_EXIT: u8 = 134;
 
 fn wasi_context(opts: &RunOptions) -> Result<WasiCtx> {
     let mut builder = WasiCtxBuilder::new();
-    let argv0 = opts
-        .argv0
-        .clone()
-        .unwrap_or_else(|| opts.file.display().to_string());
+    let argv0 = opts.argv0.clone().unwrap_or_else(|| {
+        opts.file.file_name().map_or_else(
+            || opts.file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    });
     builder.arg(argv0);
     if opts.invoke.is_none() {
         builder.args(&opts.args);
@@ -169,12 +235,17 @@ fn wasi_context(opts: &RunOptions) -> Result<WasiCtx> {
     }
     for env in &opts.envs {
         match env.split_once('=') {
-            Some((key, value)) => builder.env(key, value),
-            None => match std::env::var(env) {
-                Ok(value) => builder.env(env, value),
-                Err(_) => bail!("--env {env}: no such variable in the host environment"),
-            },
-        };
+            Some((key, value)) => {
+                builder.env(key, value);
+            }
+            // As `wasmtime run`: a variable the host does not have stays
+            // unset for the guest.
+            None => {
+                if let Ok(value) = std::env::var(env) {
+                    builder.env(env, value);
+                }
+            }
+        }
     }
     for dir in &opts.dirs {
         let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
@@ -189,6 +260,7 @@ fn run(opts: &RunOptions) -> Result<ExitCode> {
     let file = &opts.file;
     let mut config = Config::default();
     config.consume_fuel(opts.fuel.is_some());
+    config.interruptible(opts.timeout.is_some());
     let engine = Engine::new(&config);
     let module = load(&engine, file)?;
     let mut store = Store::new(
@@ -199,6 +271,15 @@ fn run(opts: &RunOptions) -> Result<ExitCode> {
     );
     if let Some(fuel) = opts.fuel {
         store.set_fuel(fuel).map_err(|e| anyhow!("--fuel: {e}"))?;
+    }
+    if let Some(timeout) = opts.timeout {
+        // The clock runs from here, as the guest is about to start; the
+        // thread ends with the process.
+        let handle = store.interrupt_handle();
+        std::thread::spawn(move || {
+            std::thread::sleep(timeout);
+            handle.interrupt();
+        });
     }
     let mut linker = Linker::new(&engine);
     regwasm_wasi::add_to_linker(&mut linker, |host: &mut Host| &mut host.wasi)

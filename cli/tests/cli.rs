@@ -43,14 +43,14 @@ fn assert_clean_error(out: &Output, needle: &str) {
 
 #[test]
 fn run_fib() {
-    let out = regwasm(&["run", "examples/fib.wat", "--invoke", "fib", "10"]);
+    let out = regwasm(&["run", "--invoke", "fib", "examples/fib.wat", "10"]);
     assert!(out.status.success(), "stderr: {}", stderr(&out));
     assert_eq!(stdout(&out), "55\n");
 }
 
 #[test]
 fn run_sum_i64() {
-    let out = regwasm(&["run", "examples/sum.wat", "--invoke", "sum", "100000"]);
+    let out = regwasm(&["run", "--invoke", "sum", "examples/sum.wat", "100000"]);
     assert!(out.status.success(), "stderr: {}", stderr(&out));
     assert_eq!(stdout(&out), "5000050000\n");
 }
@@ -67,7 +67,7 @@ fn run_arguments_and_results() {
             (local.get 2)))"#,
     );
     let out = regwasm(&[
-        "run", &file, "--invoke", "mix", "-5", "0x10", "1.5", "-0.25",
+        "run", "--invoke", "mix", &file, "-5", "0x10", "1.5", "-0.25",
     ]);
     assert!(out.status.success(), "stderr: {}", stderr(&out));
     assert_eq!(stdout(&out), "1.25\n-5\n16\n1.5\n");
@@ -85,7 +85,7 @@ fn run_binary_module() {
     ];
     let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ans.wasm");
     std::fs::write(&path, bytes).expect("write scratch file");
-    let out = regwasm(&["run", path.to_str().unwrap(), "--invoke", "ans"]);
+    let out = regwasm(&["run", "--invoke", "ans", path.to_str().unwrap()]);
     assert!(out.status.success(), "stderr: {}", stderr(&out));
     assert_eq!(stdout(&out), "42\n");
 }
@@ -103,22 +103,22 @@ fn run_errors_are_one_line() {
     assert_clean_error(&regwasm(&["run", "examples/fib.wat"]), "_start");
     assert_clean_error(&regwasm(&["run", "no/such/file.wasm"]), "cannot read");
     assert_clean_error(
-        &regwasm(&["run", "examples/fib.wat", "--invoke", "nope"]),
+        &regwasm(&["run", "--invoke", "nope", "examples/fib.wat"]),
         "nope",
     );
     assert_clean_error(
-        &regwasm(&["run", "examples/fib.wat", "--invoke", "fib"]),
+        &regwasm(&["run", "--invoke", "fib", "examples/fib.wat"]),
         "argument",
     );
     assert_clean_error(
-        &regwasm(&["run", "examples/fib.wat", "--invoke", "fib", "x1"]),
+        &regwasm(&["run", "--invoke", "fib", "examples/fib.wat", "x1"]),
         "x1",
     );
     let bad = scratch_file("bad.wat", "(module (func (result i32)))");
-    assert_clean_error(&regwasm(&["run", &bad, "--invoke", "f"]), "cannot compile");
+    assert_clean_error(&regwasm(&["run", "--invoke", "f", &bad]), "cannot compile");
     // A trap is one line too, with the exit status `wasmtime run` uses.
     let trap = scratch_file("trap.wat", r#"(module (func (export "boom") unreachable))"#);
-    let out = regwasm(&["run", &trap, "--invoke", "boom"]);
+    let out = regwasm(&["run", "--invoke", "boom", &trap]);
     assert_eq!(out.status.code(), Some(134));
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
     assert!(stderr(&out).contains("wasm trap: unreachable"));
@@ -127,7 +127,7 @@ fn run_errors_are_one_line() {
         r#"(module (import "env" "f" (func)) (func (export "g")))"#,
     );
     assert_clean_error(
-        &regwasm(&["run", &import, "--invoke", "g"]),
+        &regwasm(&["run", "--invoke", "g", &import]),
         "cannot instantiate",
     );
 }
@@ -360,4 +360,137 @@ fn output_to_a_closed_pipe_ends_quietly() {
         "stderr: {err}"
     );
     assert_eq!(out.status.code(), Some(0), "stderr: {err}");
+}
+
+/// A WASI command that prints its argument buffer, NULs and all.
+const PRINT_ARGS: &str = r#"(module
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_get" (func $get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (drop (call $sizes (i32.const 0) (i32.const 4)))
+    (drop (call $get (i32.const 16) (i32.const 1024)))
+    (i32.store (i32.const 8) (i32.const 1024))
+    (i32.store (i32.const 12) (i32.load (i32.const 4)))
+    (drop (call $write (i32.const 1) (i32.const 8) (i32.const 1) (i32.const 2000)))))"#;
+
+/// A WASI command that prints its environment buffer, NULs and all.
+const PRINT_ENV: &str = r#"(module
+  (import "wasi_snapshot_preview1" "environ_sizes_get" (func $sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "environ_get" (func $get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (drop (call $sizes (i32.const 0) (i32.const 4)))
+    (drop (call $get (i32.const 16) (i32.const 1024)))
+    (i32.store (i32.const 8) (i32.const 1024))
+    (i32.store (i32.const 12) (i32.load (i32.const 4)))
+    (drop (call $write (i32.const 1) (i32.const 8) (i32.const 1) (i32.const 2000)))))"#;
+
+#[test]
+fn run_passes_everything_after_file_to_the_guest_as_wasmtime_does() {
+    let file = scratch_file("args.wat", PRINT_ARGS);
+    // Options after FILE are the guest's; argv[0] is FILE's name.
+    let out = regwasm(&["run", &file, "--help", "-x", "--invoke", "f"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "args.wat\0--help\0-x\0--invoke\0f\0");
+    // A `--` right after FILE separates, as before.
+    let out = regwasm(&["run", &file, "--", "--fuel"]);
+    assert_eq!(stdout(&out), "args.wat\0--fuel\0");
+    // `run` may be left out, before FILE or before an option.
+    let out = regwasm(&[&file, "a", "b"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "args.wat\0a\0b\0");
+    let out = regwasm(&["--argv0", "z", &file, "a"]);
+    assert_eq!(stdout(&out), "z\0a\0");
+    // The top-level options and subcommands keep their meaning.
+    let out = regwasm(&["--version"]);
+    assert!(out.status.success() && stdout(&out).starts_with("regwasm "));
+    let out = regwasm(&["inspect", "examples/fib.wat", "--func", "fib"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn run_reads_the_module_from_standard_input_given_a_dash() {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_regwasm"))
+        .args(["run", "-", "a"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the regwasm binary");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin
+        .write_all(PRINT_ARGS.as_bytes())
+        .expect("write the module");
+    drop(stdin);
+    let out = child.wait_with_output().expect("wait for regwasm");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "-\0a\0");
+}
+
+#[test]
+fn run_env_name_without_a_host_value_leaves_it_unset() {
+    let file = scratch_file("env-print.wat", PRINT_ENV);
+    let out = Command::new(env!("CARGO_BIN_EXE_regwasm"))
+        .args([
+            "run",
+            "--env",
+            "REGWASM_TEST_NEVER_SET",
+            "--env",
+            "REGWASM_TEST_SET",
+            "--env",
+            "A=1",
+            &file,
+        ])
+        .env_remove("REGWASM_TEST_NEVER_SET")
+        .env("REGWASM_TEST_SET", "yes")
+        .output()
+        .expect("run the regwasm binary");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "REGWASM_TEST_SET=yes\0A=1\0");
+}
+
+#[test]
+fn run_takes_wasmtime_style_wasm_and_wasi_option_lists() {
+    let spin = scratch_file(
+        "spin-w.wat",
+        r#"(module (func (export "_start") (loop br 0)))"#,
+    );
+    // -W fuel=N is --fuel N.
+    let out = regwasm(&["run", "-W", "fuel=100000", &spin]);
+    assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("all fuel consumed"),
+        "{}",
+        stderr(&out)
+    );
+    // -W timeout stops an endless guest by the wall clock.
+    let start = std::time::Instant::now();
+    let out = regwasm(&["run", "-W", "timeout=200ms", &spin]);
+    assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
+    assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    assert!(start.elapsed() >= std::time::Duration::from_millis(200));
+    // A guest that finishes in time is not disturbed.
+    let out = regwasm(&["run", "-W", "timeout=60s", "examples/greet.wat", "Ada"]);
+    assert_eq!(stdout(&out), "Hello, Ada!\n");
+    // -S inherit-env passes the host's environment.
+    let env = scratch_file("env-inherit.wat", PRINT_ENV);
+    let out = Command::new(env!("CARGO_BIN_EXE_regwasm"))
+        .args(["run", "-S", "inherit-env", &env])
+        .env("REGWASM_TEST_INHERITED", "1")
+        .output()
+        .expect("run the regwasm binary");
+    assert!(
+        stdout(&out).contains("REGWASM_TEST_INHERITED=1\0"),
+        "{:?}",
+        stdout(&out)
+    );
+    // An option regwasm does not have is one clean error.
+    assert_clean_error(
+        &regwasm(&["run", "-W", "max-instances=3", &spin]),
+        "-W max-instances",
+    );
 }
