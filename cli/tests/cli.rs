@@ -288,12 +288,12 @@ fn run_wasi_env_and_dirs_are_granted_explicitly() {
     assert_eq!(stdout(&out), "A=1\x00B=two\x000abc");
 }
 
+/// A WASI command that never ends.
+const SPIN: &str = r#"(module (func (export "_start") (loop br 0)))"#;
+
 #[test]
 fn run_fuel_stops_an_infinite_loop() {
-    let wat = scratch_file(
-        "spin.wat",
-        r#"(module (func (export "_start") (loop br 0)))"#,
-    );
+    let wat = scratch_file("spin.wat", SPIN);
     let out = regwasm(&["run", "--fuel", "100000", &wat]);
     assert_eq!(out.status.code(), Some(134));
     assert!(
@@ -455,10 +455,7 @@ fn run_env_name_without_a_host_value_leaves_it_unset() {
 
 #[test]
 fn run_takes_wasmtime_style_wasm_and_wasi_option_lists() {
-    let spin = scratch_file(
-        "spin-w.wat",
-        r#"(module (func (export "_start") (loop br 0)))"#,
-    );
+    let spin = scratch_file("spin-w.wat", SPIN);
     // -W fuel=N is --fuel N.
     let out = regwasm(&["run", "-W", "fuel=100000", &spin]);
     assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
