@@ -114,7 +114,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn execute(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Run(opts) => run(&(*opts).split_module_and_args()?),
+        Command::Run(opts) => run(&opts),
         Command::Inspect { file, func, check } => inspect(&file, func.as_deref(), check),
         Command::Wast { files } => wast(&files),
     }
@@ -158,8 +158,6 @@ struct RunOptions {
     /// WASI options, as `wasmtime run -S`: `inherit-env[=y|n]`.
     #[arg(short = 'S', value_name = "KEY[=VALUE][,...]")]
     wasi_options: Vec<String>,
-    #[arg(skip)]
-    timeout: Option<std::time::Duration>,
     /// The guest's argv[0] (default: FILE's file name, as `wasmtime run`).
     #[arg(long, value_name = "NAME")]
     argv0: Option<String>,
@@ -180,33 +178,38 @@ struct RunOptions {
         value_name = "FILE [ARGS]..."
     )]
     module_and_args: Vec<String>,
-    #[arg(skip)]
-    file: PathBuf,
-    #[arg(skip)]
-    args: Vec<String>,
 }
 
 impl RunOptions {
-    /// Splits FILE from the arguments after it.
-    fn split_module_and_args(mut self) -> Result<RunOptions> {
-        let mut rest = std::mem::take(&mut self.module_and_args).into_iter();
-        let file = rest.next().context("no module given")?;
-        self.file = PathBuf::from(file);
-        self.args = rest.collect();
-        if self.args.first().is_some_and(|a| a == "--") {
-            self.args.remove(0);
+    /// FILE: the first of `module_and_args`, which clap requires.
+    fn file(&self) -> &Path {
+        Path::new(self.module_and_args.first().map_or("", String::as_str))
+    }
+
+    /// The arguments after FILE, without a `--` right after it.
+    fn args(&self) -> &[String] {
+        let rest = self.module_and_args.get(1..).unwrap_or_default();
+        match rest.split_first() {
+            Some((first, tail)) if first == "--" => tail,
+            _ => rest,
         }
-        let mut settings = Settings::default();
+    }
+
+    /// `--fuel` and `--inherit-env`, then the `-W` and `-S` lists in order:
+    /// a later setting wins.
+    fn settings(&self) -> Result<Settings> {
+        let mut settings = Settings {
+            fuel: self.fuel,
+            inherit_env: self.inherit_env.then_some(true),
+            ..Settings::default()
+        };
         for list in &self.wasm_options {
-            settings.apply_wasm(list).map_err(|e| anyhow!(e))?;
+            settings.apply_wasm(list).map_err(anyhow::Error::msg)?;
         }
         for list in &self.wasi_options {
-            settings.apply_wasi(list).map_err(|e| anyhow!(e))?;
+            settings.apply_wasi(list).map_err(anyhow::Error::msg)?;
         }
-        self.fuel = settings.fuel.or(self.fuel);
-        self.timeout = settings.timeout;
-        self.inherit_env = settings.inherit_env.unwrap_or(self.inherit_env);
-        Ok(self)
+        Ok(settings)
     }
 }
 
@@ -218,19 +221,20 @@ struct Host {
 /// Exit status of a guest that trapped (128 + SIGABRT, as `wasmtime run`).
 const TRAP_EXIT: u8 = 134;
 
-fn wasi_context(opts: &RunOptions) -> Result<WasiCtx> {
+fn wasi_context(opts: &RunOptions, settings: &Settings) -> Result<WasiCtx> {
     let mut builder = WasiCtxBuilder::new();
+    let file = opts.file();
     let argv0 = opts.argv0.clone().unwrap_or_else(|| {
-        opts.file.file_name().map_or_else(
-            || opts.file.display().to_string(),
+        file.file_name().map_or_else(
+            || file.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         )
     });
     builder.arg(argv0);
     if opts.invoke.is_none() {
-        builder.args(&opts.args);
+        builder.args(opts.args());
     }
-    if opts.inherit_env {
+    if settings.inherit_env == Some(true) {
         builder.inherit_env();
     }
     for env in &opts.envs {
@@ -257,22 +261,23 @@ fn wasi_context(opts: &RunOptions) -> Result<WasiCtx> {
 }
 
 fn run(opts: &RunOptions) -> Result<ExitCode> {
-    let file = &opts.file;
+    let file = opts.file();
+    let settings = opts.settings()?;
     let mut config = Config::default();
-    config.consume_fuel(opts.fuel.is_some());
-    config.interruptible(opts.timeout.is_some());
+    config.consume_fuel(settings.fuel.is_some());
+    config.interruptible(settings.timeout.is_some());
     let engine = Engine::new(&config);
     let module = load(&engine, file)?;
     let mut store = Store::new(
         &engine,
         Host {
-            wasi: wasi_context(opts)?,
+            wasi: wasi_context(opts, &settings)?,
         },
     );
-    if let Some(fuel) = opts.fuel {
+    if let Some(fuel) = settings.fuel {
         store.set_fuel(fuel).map_err(|e| anyhow!("--fuel: {e}"))?;
     }
-    if let Some(timeout) = opts.timeout {
+    if let Some(timeout) = settings.timeout {
         // The clock runs from here, as the guest is about to start; the
         // thread ends with the process.
         let handle = store.interrupt_handle();
@@ -309,7 +314,7 @@ fn run(opts: &RunOptions) -> Result<ExitCode> {
         .ok_or_else(|| anyhow!("{} exports no function `{name}`", file.display()))?;
     let ty = func.ty(&store);
     let args: &[String] = if opts.invoke.is_some() {
-        &opts.args
+        opts.args()
     } else {
         &[]
     };

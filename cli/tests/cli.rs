@@ -362,10 +362,13 @@ fn output_to_a_closed_pipe_ends_quietly() {
     assert_eq!(out.status.code(), Some(0), "stderr: {err}");
 }
 
-/// A WASI command that prints its argument buffer, NULs and all.
-const PRINT_ARGS: &str = r#"(module
-  (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "args_get" (func $get (param i32 i32) (result i32)))
+/// A WASI command that prints the buffer that `{list}_sizes_get` and
+/// `{list}_get` fill (`args` or `environ`), NULs and all.
+fn buffer_printer(list: &str) -> String {
+    format!(
+        r#"(module
+  (import "wasi_snapshot_preview1" "{list}_sizes_get" (func $sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "{list}_get" (func $get (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
   (func (export "_start")
@@ -373,24 +376,13 @@ const PRINT_ARGS: &str = r#"(module
     (drop (call $get (i32.const 16) (i32.const 1024)))
     (i32.store (i32.const 8) (i32.const 1024))
     (i32.store (i32.const 12) (i32.load (i32.const 4)))
-    (drop (call $write (i32.const 1) (i32.const 8) (i32.const 1) (i32.const 2000)))))"#;
-
-/// A WASI command that prints its environment buffer, NULs and all.
-const PRINT_ENV: &str = r#"(module
-  (import "wasi_snapshot_preview1" "environ_sizes_get" (func $sizes (param i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "environ_get" (func $get (param i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 1)
-  (func (export "_start")
-    (drop (call $sizes (i32.const 0) (i32.const 4)))
-    (drop (call $get (i32.const 16) (i32.const 1024)))
-    (i32.store (i32.const 8) (i32.const 1024))
-    (i32.store (i32.const 12) (i32.load (i32.const 4)))
-    (drop (call $write (i32.const 1) (i32.const 8) (i32.const 1) (i32.const 2000)))))"#;
+    (drop (call $write (i32.const 1) (i32.const 8) (i32.const 1) (i32.const 2000)))))"#
+    )
+}
 
 #[test]
 fn run_passes_everything_after_file_to_the_guest_as_wasmtime_does() {
-    let file = scratch_file("args.wat", PRINT_ARGS);
+    let file = scratch_file("args.wat", &buffer_printer("args"));
     // Options after FILE are the guest's; argv[0] is FILE's name.
     let out = regwasm(&["run", &file, "--help", "-x", "--invoke", "f"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -423,7 +415,7 @@ fn run_reads_the_module_from_standard_input_given_a_dash() {
         .expect("run the regwasm binary");
     let mut stdin = child.stdin.take().expect("piped stdin");
     stdin
-        .write_all(PRINT_ARGS.as_bytes())
+        .write_all(buffer_printer("args").as_bytes())
         .expect("write the module");
     drop(stdin);
     let out = child.wait_with_output().expect("wait for regwasm");
@@ -433,7 +425,7 @@ fn run_reads_the_module_from_standard_input_given_a_dash() {
 
 #[test]
 fn run_env_name_without_a_host_value_leaves_it_unset() {
-    let file = scratch_file("env-print.wat", PRINT_ENV);
+    let file = scratch_file("env-print.wat", &buffer_printer("environ"));
     let out = Command::new(env!("CARGO_BIN_EXE_regwasm"))
         .args([
             "run",
@@ -474,7 +466,7 @@ fn run_takes_wasmtime_style_wasm_and_wasi_option_lists() {
     let out = regwasm(&["run", "-W", "timeout=60s", "examples/greet.wat", "Ada"]);
     assert_eq!(stdout(&out), "Hello, Ada!\n");
     // -S inherit-env passes the host's environment.
-    let env = scratch_file("env-inherit.wat", PRINT_ENV);
+    let env = scratch_file("env-inherit.wat", &buffer_printer("environ"));
     let out = Command::new(env!("CARGO_BIN_EXE_regwasm"))
         .args(["run", "-S", "inherit-env", &env])
         .env("REGWASM_TEST_INHERITED", "1")

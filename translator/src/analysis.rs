@@ -497,12 +497,13 @@ fn const_pool(
 
 /// A memory access: a load (its address the only operand) or a store
 /// (address, then value).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum Access {
     Load,
     Store,
 }
 
+/// Which memory access `op` is, if any.
 fn access(op: &Operator<'_>) -> Option<Access> {
     use Operator as O;
     match op {

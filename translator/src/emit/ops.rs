@@ -355,16 +355,12 @@ impl Emitter<'_, '_> {
     fn pop_address(&mut self, m: wasmparser::MemArg) -> R<(Reg, u32)> {
         let offset = self.offset(m)?;
         if let Some(&Slot::Const(c)) = self.stack.last() {
-            let zero = self.consts.iter().position(|&x| x == 0);
             let sum = u32::try_from(c).ok().and_then(|c| c.checked_add(offset));
-            if let (Some(k), Some(sum)) = (zero, sum) {
-                self.pop();
-                let reg = self.const_reg(k);
-                // Symbols of pooled constants exist only with notes on.
-                if let Some(&sym) = self.const_syms.get(k) {
-                    self.notes.read_sym(reg, sym);
+            if let Some(sum) = sum {
+                if let Some(zero) = self.read_pooled(0) {
+                    self.pop();
+                    return Ok((zero, sum));
                 }
-                return Ok((reg, sum));
             }
         }
         Ok((self.pop_reg(), offset))
