@@ -287,7 +287,6 @@ impl<'a> Analysis<'a> {
         let mut write_count = vec![0u32; num_locals as usize + 1];
         let mut loops_open = 0u32;
         let mut in_loops = Vec::new();
-        let mut const_address = false;
         let mut ir = IrBuilder {
             env,
             ir: ValueIr {
@@ -353,7 +352,6 @@ impl<'a> Analysis<'a> {
                         *c += 1;
                     }
                 }
-                _ if !const_address => const_address = has_const_address(&ops, i),
                 _ => {}
             }
         }
@@ -376,7 +374,7 @@ impl<'a> Analysis<'a> {
             }
         }
 
-        let consts = const_pool(&ops, &ir.ir, &in_loops, const_address);
+        let consts = const_pool(&ops, &ir.ir, &in_loops);
         Ok(Analysis {
             ops,
             num_locals,
@@ -439,21 +437,8 @@ pub const MAX_POOLED: usize = 32;
 /// local or a branch target anyway, gains nothing and is left out. Deciding
 /// wrongly is harmless either way: an unused pooled value costs one slot
 /// copy per call, an unpooled one is materialized as before.
-///
-/// A function that loads or stores at a constant address (a C global:
-/// `i32.const A; i32.load offset=O`) pools `0` first, in or outside loops:
-/// emission folds `A` into the offset and reads the address from that
-/// register, so no `copy_imm32` precedes the access.
-fn const_pool(
-    ops: &[(Operator<'_>, usize)],
-    ir: &ValueIr,
-    candidates: &[u32],
-    const_address: bool,
-) -> Vec<u64> {
+fn const_pool(ops: &[(Operator<'_>, usize)], ir: &ValueIr, candidates: &[u32]) -> Vec<u64> {
     let mut pool: Vec<u64> = Vec::new();
-    if const_address {
-        pool.push(0);
-    }
     for &i in candidates {
         let i = i as usize;
         let (bits, wide) = match ops[i].0 {
@@ -475,16 +460,6 @@ fn const_pool(
         if (!wide && takes_immediate(op, is_right)) || moved_anyway(op) {
             continue;
         }
-        // An address (a store's value is produced just before it) reads
-        // the pooled zero instead.
-        let address = match access(op) {
-            Some(Access::Load) => true,
-            Some(Access::Store) => !is_right,
-            None => false,
-        };
-        if const_address && address {
-            continue;
-        }
         if !pool.contains(&bits) {
             if pool.len() == MAX_POOLED {
                 break;
@@ -493,71 +468,6 @@ fn const_pool(
         }
     }
     pool
-}
-
-/// A memory access: a load (its address the only operand) or a store
-/// (address, then value).
-#[derive(Clone, Copy)]
-enum Access {
-    Load,
-    Store,
-}
-
-/// Which memory access `op` is, if any.
-fn access(op: &Operator<'_>) -> Option<Access> {
-    use Operator as O;
-    match op {
-        O::I32Load { .. }
-        | O::I64Load { .. }
-        | O::F32Load { .. }
-        | O::F64Load { .. }
-        | O::I32Load8S { .. }
-        | O::I32Load8U { .. }
-        | O::I32Load16S { .. }
-        | O::I32Load16U { .. }
-        | O::I64Load8S { .. }
-        | O::I64Load8U { .. }
-        | O::I64Load16S { .. }
-        | O::I64Load16U { .. }
-        | O::I64Load32S { .. }
-        | O::I64Load32U { .. } => Some(Access::Load),
-        O::I32Store { .. }
-        | O::I64Store { .. }
-        | O::F32Store { .. }
-        | O::F64Store { .. }
-        | O::I32Store8 { .. }
-        | O::I32Store16 { .. }
-        | O::I64Store8 { .. }
-        | O::I64Store16 { .. }
-        | O::I64Store32 { .. } => Some(Access::Store),
-        _ => None,
-    }
-}
-
-/// Whether operator `i` is a load or store whose address looks constant:
-/// an `i32.const` just before a load, or two operators before a store
-/// whose value comes from an operator without operands. A guess, as for
-/// the rest of the pool: emission checks the actual address.
-fn has_const_address(ops: &[(Operator<'_>, usize)], i: usize) -> bool {
-    use Operator as O;
-    let is_const =
-        |k: Option<usize>| matches!(k.and_then(|k| ops.get(k)), Some((O::I32Const { .. }, _)));
-    match access(&ops[i].0) {
-        Some(Access::Load) => is_const(i.checked_sub(1)),
-        Some(Access::Store) => {
-            is_const(i.checked_sub(2))
-                && matches!(
-                    ops[i - 1].0,
-                    O::I32Const { .. }
-                        | O::I64Const { .. }
-                        | O::F32Const { .. }
-                        | O::F64Const { .. }
-                        | O::LocalGet { .. }
-                        | O::GlobalGet { .. }
-                )
-        }
-        None => false,
-    }
 }
 
 /// Whether `op` is an integer comparison of two operands (i32 or i64).

@@ -332,7 +332,8 @@ impl Emitter<'_, '_> {
         m: wasmparser::MemArg,
         make: impl FnOnce(Reg, Reg, u32) -> Instr,
     ) -> R<usize> {
-        let (addr, offset) = self.pop_address(m)?;
+        let addr = self.pop_reg();
+        let offset = self.offset(m)?;
         self.produce(|dst| make(dst, addr, offset))
     }
 
@@ -342,28 +343,10 @@ impl Emitter<'_, '_> {
         make: impl FnOnce(Reg, Reg, u32) -> Instr,
     ) -> R<usize> {
         let val = self.pop_reg();
-        let (addr, offset) = self.pop_address(m)?;
+        let addr = self.pop_reg();
+        let offset = self.offset(m)?;
         self.emit_instr(make(addr, val, offset));
         Ok(1)
-    }
-
-    /// Pops a memory access's address: a constant one is added into the
-    /// offset and read from the pooled zero (see `const_pool`) when the sum
-    /// fits, so the access needs no instruction to make its address. The
-    /// effective address is the same: Wasm adds address and offset
-    /// without wrapping, and so does every access handler.
-    fn pop_address(&mut self, m: wasmparser::MemArg) -> R<(Reg, u32)> {
-        let offset = self.offset(m)?;
-        if let Some(&Slot::Const(c)) = self.stack.last() {
-            let sum = u32::try_from(c).ok().and_then(|c| c.checked_add(offset));
-            if let Some(sum) = sum {
-                if let Some(zero) = self.read_pooled(0) {
-                    self.pop();
-                    return Ok((zero, sum));
-                }
-            }
-        }
-        Ok((self.pop_reg(), offset))
     }
 
     pub(super) fn offset(&self, m: wasmparser::MemArg) -> R<u32> {

@@ -75,7 +75,12 @@ impl Emitter<'_, '_> {
             Slot::Local(l) => Reg(l),
             Slot::Temp => self.home(pos),
             Slot::Const(c) => {
-                if let Some(reg) = self.read_pooled(c) {
+                if let Some(k) = self.consts.iter().position(|&x| x == c) {
+                    let reg = self.const_reg(k);
+                    // Symbols of pooled constants exist only with notes on.
+                    if let Some(&sym) = self.const_syms.get(k) {
+                        self.notes.read_sym(reg, sym);
+                    }
                     return reg;
                 }
                 let dst = self.home(pos);
@@ -90,18 +95,6 @@ impl Emitter<'_, '_> {
         };
         self.notes.read(reg, pos);
         reg
-    }
-
-    /// The register of pooled constant `c`, if it has one, noted as read by
-    /// the next instruction.
-    pub(super) fn read_pooled(&mut self, c: u64) -> Option<Reg> {
-        let k = self.consts.iter().position(|&x| x == c)?;
-        let reg = self.const_reg(k);
-        // Symbols of pooled constants exist only with notes on.
-        if let Some(&sym) = self.const_syms.get(k) {
-            self.notes.read_sym(reg, sym);
-        }
-        Some(reg)
     }
 
     /// The next instruction reads the value at stack position `pos` from `reg`.
